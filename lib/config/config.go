@@ -1,0 +1,204 @@
+// Package config reads Metriqs' configuration from the environment, once per function
+// instance, and validates it. Development defaults exist only for the local server and tests
+// (METRIQS_ENV=development); a deployed function never falls back to them: a missing or empty
+// secret there is an error that the function reports as a 500 with a clear log line.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Config is the validated configuration of one function instance.
+type Config struct {
+	// Dev is true only on the local server and in tests.
+	Dev bool
+	// AppURL is the absolute base URL (scheme and host, no trailing slash) used for OAuth
+	// callbacks and QStash destinations. Never derived from a request's Host header.
+	AppURL string
+	// RedisURL is redis:// or rediss:// (Upstash). Empty only in development, where the
+	// local server supplies an embedded Redis.
+	RedisURL string
+	// RedisPrefix starts every key Metriqs writes, so a Redis can be shared and a user's keys
+	// found without scanning.
+	RedisPrefix string
+
+	SessionKeys KeyRing
+	TokenKeys   KeyRing
+
+	QStash QStash
+
+	// Providers holds the OAuth client credentials that are configured, by provider id.
+	Providers map[string]Credentials
+	// DemoProvider enables the sandbox OAuth provider (always on in development).
+	DemoProvider bool
+}
+
+// QStash is how functions reach QStash and how they verify its deliveries.
+type QStash struct {
+	URL               string // empty: the real service
+	Token             string
+	CurrentSigningKey string
+	NextSigningKey    string
+}
+
+// Credentials are an OAuth client's id and secret.
+type Credentials struct {
+	ClientID     string
+	ClientSecret string
+}
+
+// providerEnv names the environment variables of each real provider's OAuth client.
+var providerEnv = map[string][2]string{
+	"google-analytics": {"GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"},
+	"search-console":   {"GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"},
+	"stripe":           {"STRIPE_CLIENT_ID", "STRIPE_SECRET_KEY"},
+	"github":           {"GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"},
+}
+
+// Development defaults. They are public (they are in this file), so they protect nothing and
+// Load refuses them outside development.
+const (
+	devAppURL     = "http://localhost:3000"
+	devSessionKey = "dev-s1:ZGV2LXNlc3Npb24ta2V5LW5vdC1mb3ItcHJvZHVjdCE="
+	devTokenKey   = "dev-t1:ZGV2LXRva2VuLXNlYWxpbmcta2V5LW5vdC1mb3ItcHI="
+	devCurrentSig = "sig_dev_current_not_for_production"
+	devNextSig    = "sig_dev_next_not_for_production"
+	devQStashTok  = "dev-qstash-token"
+)
+
+// Load reads and validates the configuration through getenv (os.Getenv in functions; a map
+// in tests, so they can run in parallel).
+func Load(getenv func(string) string) (*Config, error) {
+	env := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	c := &Config{
+		Dev:         env("METRIQS_ENV") == "development",
+		AppURL:      strings.TrimRight(env("APP_URL"), "/"),
+		RedisURL:    env("REDIS_URL"),
+		RedisPrefix: env("REDIS_PREFIX"),
+		QStash: QStash{
+			URL:               strings.TrimRight(env("QSTASH_URL"), "/"),
+			Token:             env("QSTASH_TOKEN"),
+			CurrentSigningKey: env("QSTASH_CURRENT_SIGNING_KEY"),
+			NextSigningKey:    env("QSTASH_NEXT_SIGNING_KEY"),
+		},
+		Providers:    map[string]Credentials{},
+		DemoProvider: env("DEMO_PROVIDER") == "on",
+	}
+	if mode := env("METRIQS_ENV"); mode != "" && mode != "development" && mode != "production" {
+		return nil, fmt.Errorf("config: METRIQS_ENV must be development or production, not %q", mode)
+	}
+	if c.Dev && env("VERCEL_ENV") != "" {
+		return nil, errors.New("config: METRIQS_ENV=development is refused on Vercel (VERCEL_ENV is set): development keys must never serve real users")
+	}
+	if c.RedisPrefix == "" {
+		c.RedisPrefix = "mq:"
+	}
+	sessionKeys, tokenKeys := env("SESSION_KEYS"), env("TOKEN_KEYS")
+	if c.Dev {
+		c.DemoProvider = env("DEMO_PROVIDER") != "off"
+		c.AppURL = orDefault(c.AppURL, devAppURL)
+		sessionKeys = orDefault(sessionKeys, devSessionKey)
+		tokenKeys = orDefault(tokenKeys, devTokenKey)
+		c.QStash.Token = orDefault(c.QStash.Token, devQStashTok)
+		c.QStash.CurrentSigningKey = orDefault(c.QStash.CurrentSigningKey, devCurrentSig)
+		c.QStash.NextSigningKey = orDefault(c.QStash.NextSigningKey, devNextSig)
+	}
+
+	var problems []string
+	require := func(name, value string) {
+		if value == "" {
+			problems = append(problems, name+" is required")
+		}
+	}
+	require("APP_URL", c.AppURL)
+	if !c.Dev {
+		require("REDIS_URL", c.RedisURL)
+	}
+	require("QSTASH_TOKEN", c.QStash.Token)
+	// An empty HMAC key verifies a token signed with the empty key: anyone could forge a job.
+	require("QSTASH_CURRENT_SIGNING_KEY", c.QStash.CurrentSigningKey)
+	require("QSTASH_NEXT_SIGNING_KEY", c.QStash.NextSigningKey)
+
+	var err error
+	if c.SessionKeys, err = ParseKeyRing(sessionKeys); err != nil {
+		problems = append(problems, "SESSION_KEYS: "+err.Error())
+	}
+	if c.TokenKeys, err = ParseKeyRing(tokenKeys); err != nil {
+		problems = append(problems, "TOKEN_KEYS: "+err.Error())
+	}
+	if c.AppURL != "" {
+		if err := checkAppURL(c.AppURL, c.Dev); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			problems = append(problems, "REDIS_URL must be a redis:// or rediss:// URL")
+		}
+	}
+	if !c.Dev {
+		if c.SessionKeys.containsAny(devSessionKey, devTokenKey) || c.TokenKeys.containsAny(devSessionKey, devTokenKey) ||
+			c.QStash.CurrentSigningKey == devCurrentSig || c.QStash.NextSigningKey == devNextSig {
+			problems = append(problems, "a development key is configured outside development")
+		}
+	}
+	for id, names := range providerEnv {
+		cred := Credentials{ClientID: env(names[0]), ClientSecret: env(names[1])}
+		if cred.ClientID != "" && cred.ClientSecret != "" {
+			c.Providers[id] = cred
+		} else if cred.ClientID != "" || cred.ClientSecret != "" {
+			problems = append(problems, fmt.Sprintf("%s and %s must be set together", names[0], names[1]))
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return nil, fmt.Errorf("config: %s", strings.Join(dedupe(problems), "; "))
+	}
+	return c, nil
+}
+
+func checkAppURL(raw string, dev bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return errors.New("APP_URL must be an absolute URL with no path, like https://app.example.com")
+	}
+	if u.Scheme != "https" && !(dev && u.Scheme == "http") {
+		return errors.New("APP_URL must use https outside development")
+	}
+	return nil
+}
+
+var (
+	once   sync.Once
+	cached *Config
+	errEnv error
+)
+
+// FromEnv loads the configuration from the process environment once per function instance.
+func FromEnv() (*Config, error) {
+	once.Do(func() { cached, errEnv = Load(os.Getenv) })
+	return cached, errEnv
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func dedupe(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,150 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+const (
+	keyA = "a1:" + "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes
+	keyB = "b2:" + "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func production() map[string]string {
+	return map[string]string{
+		"APP_URL":                    "https://app.trymetriqs.com",
+		"REDIS_URL":                  "rediss://default:pw@example.upstash.io:6379",
+		"SESSION_KEYS":               keyA + "," + keyB,
+		"TOKEN_KEYS":                 keyB,
+		"QSTASH_TOKEN":               "tok",
+		"QSTASH_CURRENT_SIGNING_KEY": "sig_current",
+		"QSTASH_NEXT_SIGNING_KEY":    "sig_next",
+	}
+}
+
+func TestLoadProduction(t *testing.T) {
+	c, err := Load(envOf(production()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Dev || c.DemoProvider {
+		t.Errorf("production config has Dev=%v DemoProvider=%v", c.Dev, c.DemoProvider)
+	}
+	if c.SessionKeys.Active().ID != "a1" || len(c.SessionKeys) != 2 {
+		t.Errorf("session ring = %+v", c.SessionKeys)
+	}
+	if _, ok := c.SessionKeys.Lookup("b2"); !ok {
+		t.Error("second session key not found")
+	}
+	if c.RedisPrefix != "mq:" {
+		t.Errorf("prefix = %q", c.RedisPrefix)
+	}
+}
+
+// A deployed function must never fall back to a development default: each missing or empty
+// secret is an error naming it.
+func TestLoadProductionRefusesMissingSecrets(t *testing.T) {
+	for _, name := range []string{"APP_URL", "REDIS_URL", "SESSION_KEYS", "TOKEN_KEYS", "QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY"} {
+		for _, value := range []string{"", "   "} {
+			env := production()
+			env[name] = value
+			_, err := Load(envOf(env))
+			if err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("%s=%q: err = %v, want an error naming it", name, value, err)
+			}
+		}
+	}
+}
+
+func TestLoadProductionRefusesDevelopmentKeys(t *testing.T) {
+	for name, value := range map[string]string{
+		"SESSION_KEYS":               devSessionKey,
+		"TOKEN_KEYS":                 devTokenKey,
+		"QSTASH_CURRENT_SIGNING_KEY": devCurrentSig,
+		"QSTASH_NEXT_SIGNING_KEY":    devNextSig,
+	} {
+		env := production()
+		env[name] = value
+		if _, err := Load(envOf(env)); err == nil || !strings.Contains(err.Error(), "development key") {
+			t.Errorf("%s = dev default: err = %v", name, err)
+		}
+	}
+}
+
+func TestLoadDevelopmentDefaults(t *testing.T) {
+	c, err := Load(envOf(map[string]string{"METRIQS_ENV": "development"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Dev || !c.DemoProvider || c.AppURL != devAppURL || c.QStash.CurrentSigningKey == "" || len(c.TokenKeys) != 1 {
+		t.Errorf("dev config = %+v", c)
+	}
+}
+
+func TestLoadDevelopmentRefusedOnVercel(t *testing.T) {
+	env := production()
+	env["METRIQS_ENV"] = "development"
+	env["VERCEL_ENV"] = "production"
+	if _, err := Load(envOf(env)); err == nil {
+		t.Fatal("development mode accepted on Vercel")
+	}
+}
+
+func TestLoadRejectsBadValues(t *testing.T) {
+	cases := map[string]string{
+		"APP_URL":          "http://app.trymetriqs.com", // plain http outside development
+		"REDIS_URL":        "http://example.com",
+		"METRIQS_ENV":      "staging",
+		"TOKEN_KEYS":       "k1:c2hvcnQ=",                // 5 bytes
+		"SESSION_KEYS":     keyA + "," + keyA,            // duplicate id
+		"GITHUB_CLIENT_ID": "only-the-id-without-secret", // half a credential
+	}
+	for name, value := range cases {
+		env := production()
+		env[name] = value
+		if _, err := Load(envOf(env)); err == nil {
+			t.Errorf("%s=%q accepted", name, value)
+		}
+	}
+	env := production()
+	env["APP_URL"] = "https://app.trymetriqs.com/some/path"
+	if _, err := Load(envOf(env)); err == nil {
+		t.Error("APP_URL with a path accepted")
+	}
+}
+
+func TestLoadProviders(t *testing.T) {
+	env := production()
+	env["GOOGLE_CLIENT_ID"], env["GOOGLE_CLIENT_SECRET"] = "gid", "gsecret"
+	c, err := Load(envOf(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"google-analytics", "search-console"} {
+		if c.Providers[p].ClientID != "gid" {
+			t.Errorf("%s credentials = %+v", p, c.Providers[p])
+		}
+	}
+	if _, ok := c.Providers["github"]; ok {
+		t.Error("github configured without credentials")
+	}
+}
+
+func TestParseKeyRing(t *testing.T) {
+	ring, err := ParseKeyRing(" " + keyA + " , " + strings.TrimRight(keyB, "=") + " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ring) != 2 || ring.Active().ID != "a1" || len(ring[1].Secret) != KeySize {
+		t.Fatalf("ring = %+v", ring)
+	}
+	for _, bad := range []string{"", "nocolon", ":" + keyA[3:], "bad id:" + keyA[3:], "k:!!!notbase64"} {
+		if _, err := ParseKeyRing(bad); err == nil {
+			t.Errorf("ParseKeyRing(%q) accepted", bad)
+		}
+	}
+}

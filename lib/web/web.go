@@ -1,0 +1,194 @@
+// Package web holds the HTTP plumbing every function shares: one way to decode a JSON request,
+// one way to write a JSON answer, one place where errors become API.md's error envelope, and
+// the method dispatch (with panic recovery) that each api/ file starts with.
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/trymetriqs/metriqs/lib/problem"
+)
+
+// MaxBody is the largest request body any endpoint accepts (API.md: over 64 KiB is 413).
+const MaxBody = 64 << 10
+
+// HandlerFunc is an endpoint that reports failure by returning an error; Serve renders it.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Methods maps an HTTP method to the function serving it.
+type Methods map[string]HandlerFunc
+
+// Serve dispatches r by method, answers 405 with Allow for any other method, renders a
+// returned error as JSON, and turns a panic into a JSON 500 that reveals nothing.
+func Serve(w http.ResponseWriter, r *http.Request, m Methods) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			slog.Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			Error(w, r, problem.Internal(fmt.Errorf("panic: %v", v)))
+		}
+	}()
+	h, ok := m[r.Method]
+	if !ok && r.Method == http.MethodHead {
+		h, ok = m[http.MethodGet]
+	}
+	if !ok {
+		allow := make([]string, 0, len(m))
+		for method := range m {
+			allow = append(allow, method)
+		}
+		sort.Strings(allow)
+		Error(w, r, problem.MethodNotAllowed(allow...))
+		return
+	}
+	if err := h(w, r); err != nil {
+		Error(w, r, err)
+	}
+}
+
+type envelope struct {
+	Error body `json:"error"`
+}
+
+type body struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// Error writes err as API.md's error envelope. An error that is not a *problem.Error is a
+// 500 whose cause is logged and never sent. Server errors are logged; client errors are not.
+func Error(w http.ResponseWriter, r *http.Request, err error) {
+	p, ok := problem.As(err)
+	if !ok {
+		p = problem.Internal(err)
+	}
+	if p.Status >= 500 {
+		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "code", p.Code, "cause", fmt.Sprint(p.Cause))
+	}
+	h := w.Header()
+	if len(p.Allow) > 0 {
+		h.Set("Allow", strings.Join(p.Allow, ", "))
+	}
+	if p.RetryAfter > 0 {
+		secs := int64((p.RetryAfter + 999_999_999) / 1_000_000_000)
+		h.Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	h.Set("Cache-Control", "no-store")
+	JSON(w, p.Status, envelope{body{Code: p.Code, Message: p.Message, Field: p.Field}})
+}
+
+// JSON encodes v into a buffer first, so that an encoding failure still yields a clean 500,
+// then writes the headers and the body. It returns nil so handlers can `return web.JSON(...)`.
+func JSON(w http.ResponseWriter, status int, v any) error {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		slog.Error("encode response", "err", err)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, `{"error":{"code":"internal","message":"Something went wrong on our side. Please try again."}}`+"\n")
+		return nil
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+	return nil
+}
+
+// NoContent answers 204.
+func NoContent(w http.ResponseWriter) error {
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Decode reads r's JSON body into v strictly: at most MaxBody bytes (413 beyond), a JSON
+// content type, no unknown fields, exactly one value, and a 400 that names the faulty field.
+func Decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt := strings.TrimSpace(strings.ToLower(strings.SplitN(ct, ";", 2)[0]))
+		if mt != "application/json" {
+			return &problem.Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "Send the request body as application/json."}
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if dec.More() {
+		return problem.Invalid("", "The request body must hold a single JSON value.")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return decodeError(err)
+		}
+		return problem.Invalid("", "The request body must hold a single JSON value.")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var (
+		syntax    *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		tooLarge  *http.MaxBytesError
+		invalidUT *json.InvalidUnmarshalError
+	)
+	switch {
+	case errors.As(err, &tooLarge):
+		return problem.New(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("The request body is larger than %d KiB.", MaxBody>>10))
+	case errors.Is(err, io.EOF):
+		return problem.Invalid("", "The request body is empty; send a JSON object.")
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return problem.Invalid("", "The request body is not valid JSON.")
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return problem.Invalid("", fmt.Sprintf("The request body must be a JSON object, not %s.", typeErr.Value))
+		}
+		return problem.Invalid(field, fmt.Sprintf("Field %q must be %s, not %s.", field, typeName(typeErr.Type.String()), typeErr.Value))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return problem.Invalid(field, fmt.Sprintf("Field %q is not accepted here.", field))
+	case errors.As(err, &invalidUT):
+		return problem.Internal(err)
+	}
+	return problem.Invalid("", "The request body could not be read as JSON.")
+}
+
+func typeName(goType string) string {
+	switch {
+	case goType == "string":
+		return "a string"
+	case goType == "bool":
+		return "true or false"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"), strings.HasPrefix(goType, "float"):
+		return "a number"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	}
+	return "an object"
+}
+
+// NotFound answers the JSON 404 for a path no function serves.
+func NotFound(w http.ResponseWriter, r *http.Request) {
+	Error(w, r, problem.NotFound("No endpoint at this path."))
+}
