@@ -133,3 +133,16 @@ func Unreachable(err error) bool {
 	}
 	return false
 }
+
+// IndexKey is the set that lists every key belonging to a user, so that account deletion finds
+// them all without scanning the keyspace.
+func (s *Store) IndexKey(userID string) string { return s.Key("user", userID, "keys") }
+
+// Own records, in p, that keys belong to userID. Call it in the same pipeline that creates them.
+func (s *Store) Own(ctx context.Context, p redis.Pipeliner, userID string, keys ...string) {
+	members := make([]any, len(keys))
+	for i, k := range keys {
+		members[i] = k
+	}
+	p.SAdd(ctx, s.IndexKey(userID), members...)
+}

@@ -1,0 +1,31 @@
+// Package auth holds the sign-up, sign-in and sign-out functions.
+package auth
+
+import (
+	"net/http"
+
+	"github.com/trymetriqs/metriqs/lib/account"
+	"github.com/trymetriqs/metriqs/lib/session"
+	"github.com/trymetriqs/metriqs/lib/web"
+)
+
+// HandleSignup serves POST /api/auth/signup, for anyone: creates the account and signs it in.
+func HandleSignup(w http.ResponseWriter, r *http.Request) {
+	web.Serve(w, r, web.Methods{http.MethodPost: session.SameOrigin(signup)})
+}
+
+func signup(w http.ResponseWriter, r *http.Request) error {
+	var in account.SignupInput
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
+	svc, err := account.Default()
+	if err != nil {
+		return err
+	}
+	u, err := svc.Signup(r.Context(), w, in, web.ClientOf(r))
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusCreated, map[string]any{"user": u})
+}

@@ -1,0 +1,113 @@
+package account
+
+import (
+	"context"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/trymetriqs/metriqs/lib/config"
+	"github.com/trymetriqs/metriqs/lib/password"
+	"github.com/trymetriqs/metriqs/lib/problem"
+	"github.com/trymetriqs/metriqs/lib/seal"
+	"github.com/trymetriqs/metriqs/lib/session"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
+	"github.com/trymetriqs/metriqs/lib/web"
+)
+
+func newService(t testing.TB) *Service {
+	t.Helper()
+	ring, err := config.ParseKeyRing("k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := seal.New(ring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(session.NewManager(storetest.New(t), ring, true, time.Now), sealer)
+}
+
+func TestNormalizeEmail(t *testing.T) {
+	ok := map[string]string{
+		"ada@example.com":              "ada@example.com",
+		"  Ada.Lovelace@Example.COM ":  "ada.lovelace@example.com",
+		"ada+reports@mail.example.org": "ada+reports@mail.example.org",
+	}
+	for in, want := range ok {
+		if got, err := NormalizeEmail(in); err != nil || got != want {
+			t.Errorf("NormalizeEmail(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"ada", "ada@", "@example.com", "ada@localhost", "Ada <ada@example.com>", "ada@exa mple.com", "a@b@c.com"} {
+		if _, err := NormalizeEmail(bad); problem.CodeOf(err) != "invalid_email" {
+			t.Errorf("NormalizeEmail(%q) err = %v, want invalid_email", bad, err)
+		}
+	}
+	if _, err := NormalizeEmail("   "); problem.CodeOf(err) != "invalid_request" {
+		t.Errorf("blank e-mail: %v", err)
+	}
+}
+
+// Of several concurrent signups for one address (in any letter case), exactly one wins, and
+// the losers leave nothing behind.
+func TestConcurrentSignupOneWins(t *testing.T) {
+	svc := newService(t)
+	emails := []string{"race@example.com", "RACE@example.com", "Race@Example.com", " race@example.com"}
+	var wg sync.WaitGroup
+	errs := make([]error, len(emails))
+	for i, e := range emails {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = svc.Signup(context.Background(), httptest.NewRecorder(), SignupInput{Email: e, Password: "a long enough passphrase"}, web.Client{IP: "198.51.100.1"})
+		}()
+	}
+	wg.Wait()
+	wins := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case problem.CodeOf(err) != "email_taken":
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d signups won", wins)
+	}
+	users := 0
+	for _, k := range storetest.Keys(t, svc.st) {
+		if len(k) == len(svc.userKey(""))+26 && k[:len(svc.userKey(""))] == svc.userKey("") {
+			users++
+		}
+	}
+	if users != 1 {
+		t.Fatalf("%d user records stored", users)
+	}
+}
+
+// An unknown e-mail costs the same bcrypt work as a known one: it is compared against a
+// cost-12 dummy hash.
+func TestLoginUnknownEmailComparesDummyHash(t *testing.T) {
+	svc := newService(t)
+	var compared []string
+	svc.matches = func(hash, pw string) bool { compared = append(compared, hash); return password.Matches(hash, pw) }
+	ctx := context.Background()
+	c := web.Client{IP: "198.51.100.2"}
+	if _, err := svc.Signup(ctx, httptest.NewRecorder(), SignupInput{Email: "known@example.com", Password: "a long enough passphrase"}, c); err != nil {
+		t.Fatal(err)
+	}
+	_, errUnknown := svc.Login(ctx, httptest.NewRecorder(), LoginInput{Email: "nobody@example.com", Password: "a long enough passphrase"}, c)
+	_, errWrong := svc.Login(ctx, httptest.NewRecorder(), LoginInput{Email: "known@example.com", Password: "not the passphrase"}, c)
+	_, errMalformed := svc.Login(ctx, httptest.NewRecorder(), LoginInput{Email: "not-an-address", Password: "x"}, c)
+	for _, err := range []error{errUnknown, errWrong, errMalformed} {
+		if err != ErrInvalidCredentials {
+			t.Fatalf("err = %v, want invalid_credentials", err)
+		}
+	}
+	if len(compared) != 3 || compared[0] != password.DummyHash || compared[1] == password.DummyHash || compared[2] != password.DummyHash {
+		t.Fatalf("compared hashes: %v", compared)
+	}
+}

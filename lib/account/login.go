@@ -1,0 +1,115 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/trymetriqs/metriqs/lib/audit"
+	"github.com/trymetriqs/metriqs/lib/password"
+	"github.com/trymetriqs/metriqs/lib/problem"
+	"github.com/trymetriqs/metriqs/lib/session"
+	"github.com/trymetriqs/metriqs/lib/store"
+	"github.com/trymetriqs/metriqs/lib/web"
+)
+
+// LoginInput is the body of POST /api/auth/login.
+type LoginInput struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// LoginResult is a sign-in's outcome: a user with a session, or a second factor to ask for.
+type LoginResult struct {
+	User        *User `json:"user,omitempty"`
+	MFARequired bool  `json:"mfa_required,omitempty"`
+}
+
+// ErrInvalidCredentials is the one answer for an unknown e-mail and a wrong password alike.
+var ErrInvalidCredentials = problem.New(http.StatusUnauthorized, "invalid_credentials", "The e-mail address or password is not correct.")
+
+// Login checks the credentials and, unless the account has 2FA on, signs it in on w.
+// An unknown e-mail and a wrong password take the same path through bcrypt and give the same
+// answer, so neither the answer nor its timing says which accounts exist.
+func (s *Service) Login(ctx context.Context, w http.ResponseWriter, in LoginInput, c web.Client) (*LoginResult, error) {
+	if in.Email == "" {
+		return nil, problem.Invalid("email", "Field \"email\" is required.")
+	}
+	if in.Password == "" {
+		return nil, problem.Invalid("password", "Field \"password\" is required.")
+	}
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		// Not an address any account could have: the same answer as any unknown e-mail.
+		s.matches(password.DummyHash, in.Password)
+		return nil, ErrInvalidCredentials
+	}
+	if err := s.limits.Allow(ctx, limitLoginIP, c.IP); err != nil {
+		return nil, err
+	}
+	if err := s.limits.Check(ctx, limitLoginAccount, email); err != nil {
+		return nil, err
+	}
+	rec, err := s.lookup(ctx, email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	hash := password.DummyHash
+	if rec != nil {
+		hash = rec.PasswordHash
+	}
+	if !s.matches(hash, in.Password) || rec == nil {
+		if err := s.limits.Hit(ctx, limitLoginAccount, email); err != nil {
+			return nil, err
+		}
+		if rec != nil {
+			if err := s.log.Record(ctx, rec.ID, audit.SignInFailed, c, "wrong password"); err != nil {
+				return nil, err
+			}
+		}
+		return nil, ErrInvalidCredentials
+	}
+	if err := s.limits.Reset(ctx, limitLoginAccount, email); err != nil {
+		return nil, err
+	}
+	if rec.TOTPEnabled {
+		if err := s.beginMFA(ctx, w, rec.ID, c); err != nil {
+			return nil, err
+		}
+		return &LoginResult{MFARequired: true}, nil
+	}
+	if err := s.startSession(ctx, w, rec.ID, c, false); err != nil {
+		return nil, err
+	}
+	return &LoginResult{User: &rec.User}, nil
+}
+
+// startSession creates the session and logs the sign-in.
+func (s *Service) startSession(ctx context.Context, w http.ResponseWriter, userID string, c web.Client, mfa bool) error {
+	if _, err := s.sessions.Create(ctx, w, userID, c, mfa); err != nil {
+		return err
+	}
+	detail := "password"
+	if mfa {
+		detail = "password and second factor"
+	}
+	return s.log.Record(ctx, userID, audit.SignIn, c, detail)
+}
+
+// Logout ends the request's session, if it has a valid one, and clears the cookie either way:
+// signing out must always leave the browser signed out.
+func (s *Service) Logout(w http.ResponseWriter, r *http.Request) error {
+	defer s.sessions.ClearCookie(w)
+	sess, err := s.sessions.Authenticate(r)
+	if err != nil {
+		if p, ok := problem.As(err); ok && p.Status == http.StatusUnauthorized {
+			return nil
+		}
+		return err
+	}
+	ctx := r.Context()
+	if err := s.sessions.Revoke(ctx, sess.UserID, sess.ID); err != nil && !errors.Is(err, session.ErrNoSuchSession) {
+		return err
+	}
+	return s.log.Record(ctx, sess.UserID, audit.SignOut, web.ClientOf(r), "")
+}

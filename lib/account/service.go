@@ -1,0 +1,81 @@
+// Package account is everything about a Metriqs account: signing up, signing in and out,
+// the password, the profile, the sessions list and the security log a user sees in Settings.
+package account
+
+import (
+	"sync"
+	"time"
+
+	"github.com/trymetriqs/metriqs/lib/audit"
+	"github.com/trymetriqs/metriqs/lib/config"
+	"github.com/trymetriqs/metriqs/lib/password"
+	"github.com/trymetriqs/metriqs/lib/problem"
+	"github.com/trymetriqs/metriqs/lib/ratelimit"
+	"github.com/trymetriqs/metriqs/lib/seal"
+	"github.com/trymetriqs/metriqs/lib/session"
+	"github.com/trymetriqs/metriqs/lib/store"
+)
+
+// Rate limits (docs/security.md explains the numbers). Login is also slowed by bcrypt itself:
+// about a quarter of a second of CPU per attempt.
+var (
+	limitSignupIP     = ratelimit.Limit{Name: "signup-ip", Max: 10, Window: time.Hour}
+	limitLoginIP      = ratelimit.Limit{Name: "login-ip", Max: 30, Window: 15 * time.Minute}
+	limitLoginAccount = ratelimit.Limit{Name: "login-account", Max: 10, Window: 15 * time.Minute}
+	limitPasswordUser = ratelimit.Limit{Name: "password-user", Max: 5, Window: 15 * time.Minute}
+)
+
+// Service implements the account operations.
+type Service struct {
+	st       *store.Store
+	sessions *session.Manager
+	log      *audit.Log
+	limits   *ratelimit.Limiter
+	now      func() time.Time
+	// matches is password.Matches; tests observe which hash each sign-in compares against.
+	matches func(hash, pw string) bool
+	sealer  *seal.Sealer
+}
+
+// New returns a Service that signs users in through sessions and seals 2FA secrets with
+// sealer.
+func New(sessions *session.Manager, sealer *seal.Sealer) *Service {
+	st := sessions.Store()
+	return &Service{st: st, sessions: sessions, log: audit.New(st, sessions.Now), limits: ratelimit.New(st),
+		now: sessions.Now, matches: password.Matches, sealer: sealer}
+}
+
+var (
+	once    sync.Once
+	def     *Service
+	errInit error
+)
+
+// Default is the function instance's Service, built on first use.
+func Default() (*Service, error) {
+	once.Do(func() {
+		m, err := session.Default()
+		if err != nil {
+			errInit = err
+			return
+		}
+		cfg, err := config.FromEnv()
+		if err != nil {
+			errInit = problem.Internal(err)
+			return
+		}
+		sealer, err := seal.New(cfg.TokenKeys)
+		if err != nil {
+			errInit = problem.Internal(err)
+			return
+		}
+		def = New(m, sealer)
+	})
+	return def, errInit
+}
+
+// Sessions is the session manager the service uses.
+func (s *Service) Sessions() *session.Manager { return s.sessions }
+
+// Log is the security log the service writes.
+func (s *Service) Log() *audit.Log { return s.log }

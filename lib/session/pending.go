@@ -1,0 +1,108 @@
+package session
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/trymetriqs/metriqs/lib/ids"
+	"github.com/trymetriqs/metriqs/lib/problem"
+	"github.com/trymetriqs/metriqs/lib/store"
+)
+
+// A pending sign-in is the state between a correct password and a correct second factor: a
+// server-side record bound to the user, single use, with few attempts, behind a cookie that
+// carries no session.
+const (
+	PendingTimeout  = 5 * time.Minute
+	PendingAttempts = 5
+)
+
+// Pending is a sign-in waiting for its second factor.
+type Pending struct {
+	ID     string
+	UserID string
+}
+
+// ErrPendingExpired is the answer when there is no usable pending sign-in.
+var ErrPendingExpired = problem.New(http.StatusUnauthorized, "mfa_expired", "Your sign-in has expired. Enter your password again.")
+
+func (m *Manager) pendingKey(id string) string { return m.st.Key("mfa", id) }
+
+// PendingCookieName is the pending sign-in cookie's name.
+func (m *Manager) PendingCookieName() string {
+	if m.secure {
+		return "__Host-mq_mfa"
+	}
+	return "mq_mfa"
+}
+
+// BeginPending records a pending sign-in for userID and sets its cookie.
+func (m *Manager) BeginPending(ctx context.Context, w http.ResponseWriter, userID string) error {
+	now := m.now()
+	p := Pending{ID: ids.New(), UserID: userID}
+	token, err := Sign(m.keys, AudienceMFA, userID, p.ID, now, PendingTimeout)
+	if err != nil {
+		return err
+	}
+	k := m.pendingKey(p.ID)
+	_, err = m.st.R.TxPipelined(ctx, func(pl redis.Pipeliner) error {
+		pl.HSet(ctx, k, "uid", userID, "attempts", 0)
+		pl.Expire(ctx, k, PendingTimeout)
+		return nil
+	})
+	if err != nil {
+		return store.Err(err)
+	}
+	http.SetCookie(w, &http.Cookie{Name: m.PendingCookieName(), Value: token, Path: "/", MaxAge: int(PendingTimeout / time.Second),
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	return nil
+}
+
+// TakeAttempt finds the request's pending sign-in and counts one attempt at it. After
+// PendingAttempts attempts the pending sign-in is gone and the password must be entered again.
+func (m *Manager) TakeAttempt(r *http.Request) (*Pending, error) {
+	ck, err := r.Cookie(m.PendingCookieName())
+	if err != nil || ck.Value == "" {
+		return nil, ErrPendingExpired
+	}
+	claims, err := Parse(m.keys, AudienceMFA, ck.Value, m.now())
+	if err != nil {
+		return nil, ErrPendingExpired
+	}
+	ctx := r.Context()
+	k := m.pendingKey(claims.SessionID)
+	var uid *redis.StringCmd
+	var attempts *redis.IntCmd
+	_, err = m.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		uid = p.HGet(ctx, k, "uid")
+		attempts = p.HIncrBy(ctx, k, "attempts", 1)
+		return nil
+	})
+	if err != nil && err != redis.Nil {
+		return nil, store.Err(err)
+	}
+	if uid.Val() == "" || uid.Val() != claims.Subject {
+		m.st.R.Del(ctx, k) // HINCRBY made a stub record for an unknown id
+		return nil, ErrPendingExpired
+	}
+	if attempts.Val() > PendingAttempts {
+		m.st.R.Del(ctx, k)
+		return nil, ErrPendingExpired
+	}
+	return &Pending{ID: claims.SessionID, UserID: claims.Subject}, nil
+}
+
+// FinishPending consumes the pending sign-in: of two requests racing with valid codes, only
+// one gets true.
+func (m *Manager) FinishPending(ctx context.Context, w http.ResponseWriter, p *Pending) (bool, error) {
+	n, err := m.st.R.Del(ctx, m.pendingKey(p.ID)).Result()
+	if err != nil {
+		return false, store.Err(err)
+	}
+	http.SetCookie(w, &http.Cookie{Name: m.PendingCookieName(), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	return n == 1, nil
+}
