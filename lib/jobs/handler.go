@@ -1,0 +1,194 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/trymetriqs/metriqs/lib/config"
+	"github.com/trymetriqs/metriqs/lib/problem"
+	"github.com/trymetriqs/metriqs/lib/store"
+	"github.com/trymetriqs/metriqs/lib/web"
+)
+
+// RunFunc does a job's work with the verified body of its message. Return Permanent(err)
+// for a failure no retry can fix; any other error makes QStash retry the message.
+type RunFunc func(ctx context.Context, body []byte) error
+
+// Runner holds what the delivery pipeline needs. Tests build one with a test store and known
+// keys; functions use Handler, which builds the default one from the environment.
+type Runner struct {
+	Verifier *Verifier
+	Store    *store.Store
+	// RunningTTL and DoneTTL override DefaultRunningTTL and DefaultDoneTTL when non-zero.
+	RunningTTL time.Duration
+	DoneTTL    time.Duration
+}
+
+var (
+	defaultOnce   sync.Once
+	defaultRunner *Runner
+	errDefault    error
+)
+
+// DefaultRunner is the function instance's Runner, built on first use from config.FromEnv
+// and store.Default.
+func DefaultRunner() (*Runner, error) {
+	defaultOnce.Do(func() {
+		cfg, err := config.FromEnv()
+		if err != nil {
+			errDefault = err
+			return
+		}
+		st, err := store.Default()
+		if err != nil {
+			errDefault = err
+			return
+		}
+		defaultRunner = &Runner{
+			Verifier: &Verifier{AppURL: cfg.AppURL, CurrentSigningKey: cfg.QStash.CurrentSigningKey, NextSigningKey: cfg.QStash.NextSigningKey},
+			Store:    st,
+		}
+	})
+	if errDefault != nil {
+		return nil, problem.Internal(errDefault)
+	}
+	return defaultRunner, nil
+}
+
+// Handler is the POST handler of api/jobs/<job>.go, using DefaultRunner:
+//
+//	web.Serve(w, r, web.Methods{http.MethodPost: jobs.Handler("generate-report", report.Generate)})
+func Handler(job string, run RunFunc) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		rn, err := DefaultRunner()
+		if err != nil {
+			return err
+		}
+		return rn.Handler(job, run)(w, r)
+	}
+}
+
+type answer struct {
+	OK        bool `json:"ok"`
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// messageID accepts what QStash sends (msg_ + base58) with room to spare, but nothing that
+// could stretch or break a Redis key.
+var messageID = regexp.MustCompile(`^[\x21-\x7e]{1,200}$`)
+
+// Handler is the delivery pipeline for job: verify → claim the message id → run → answer.
+//   - no valid signature for AppURL+/api/jobs/<job>: 401, run is not called;
+//   - message id already done: 200 {"ok":true,"duplicate":true}, run is not called;
+//   - same message running in another delivery: 409 with Retry-After, so QStash retries later;
+//   - run succeeds: the id is recorded done, 200 {"ok":true};
+//   - run returns Permanent(err): recorded done, 489 + Upstash-NonRetryable-Error (to DLQ);
+//   - any other error or a panic: the claim is dropped, 500 with the cause logged, and
+//     QStash's retry runs the job again.
+func (rn *Runner) Handler(job string, run RunFunc) web.HandlerFunc {
+	if err := checkName(job); err != nil {
+		return func(http.ResponseWriter, *http.Request) error { return problem.Internal(err) }
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		body, err := rn.Verifier.Verify(r, Path(job))
+		if err != nil {
+			return err
+		}
+		msgID := r.Header.Get(HeaderMessageID)
+		if !messageID.MatchString(msgID) {
+			return problem.Invalid(HeaderMessageID, "A QStash delivery must carry an Upstash-Message-Id header.")
+		}
+		retried, _ := strconv.Atoi(r.Header.Get(HeaderRetried))
+		ctx := WithDelivery(r.Context(), Delivery{MessageID: msgID, Retried: retried})
+		return rn.runOnce(ctx, w, job, msgID, body, run)
+	}
+}
+
+// Delivery describes the QStash delivery a job is running for.
+type Delivery struct {
+	MessageID string
+	// Retried counts earlier failed deliveries of this message (Upstash-Retried).
+	Retried int
+}
+
+type deliveryKey struct{}
+
+// WithDelivery returns ctx carrying d, as the job handler passes it to a job.
+func WithDelivery(ctx context.Context, d Delivery) context.Context {
+	return context.WithValue(ctx, deliveryKey{}, d)
+}
+
+// DeliveryFrom returns the delivery that ctx's job runs for; the zero Delivery outside a job.
+// A job uses Retried to tell its last attempt (when Retried equals the retries it was published
+// with) from one that QStash will retry.
+func DeliveryFrom(ctx context.Context) Delivery {
+	d, _ := ctx.Value(deliveryKey{}).(Delivery)
+	return d
+}
+
+func (rn *Runner) runOnce(ctx context.Context, w http.ResponseWriter, job, msgID string, body []byte, run RunFunc) error {
+	l := rn.ledger()
+	key := l.key(job, msgID)
+	token, state, wait, err := l.claim(ctx, key)
+	if err != nil {
+		return err
+	}
+	switch state {
+	case alreadyDone:
+		return web.JSON(w, http.StatusOK, answer{OK: true, Duplicate: true})
+	case stillRunning:
+		p := problem.Conflict("job_running", "This message is being processed by another delivery.")
+		p.RetryAfter = max(wait, time.Second)
+		return p
+	}
+
+	// The request may be cancelled while run fails; the ledger must still be updated.
+	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	defer func() {
+		if v := recover(); v != nil {
+			_ = l.release(after, key, token)
+			panic(v) // web.Serve logs it and answers a JSON 500
+		}
+	}()
+
+	runErr := run(ctx, body)
+	switch {
+	case runErr == nil:
+		if err := l.complete(after, key); err != nil {
+			// The work is done; answering 500 would only make QStash run it again.
+			slog.Error("job ran but could not be recorded as done", "job", job, "message_id", msgID, "err", err)
+		}
+		return web.JSON(w, http.StatusOK, answer{OK: true})
+	case IsPermanent(runErr):
+		if err := l.complete(after, key); err != nil {
+			slog.Error("job failed permanently and could not be recorded", "job", job, "message_id", msgID, "err", err)
+		}
+		slog.Warn("job failed permanently; QStash will not retry it", "job", job, "message_id", msgID, "cause", runErr.Error())
+		w.Header().Set(HeaderNonRetryable, "true")
+		return &problem.Error{Status: StatusNonRetryable, Code: "permanent_failure", Message: "This job cannot succeed and will not be retried.", Cause: runErr}
+	default:
+		if err := l.release(after, key, token); err != nil {
+			runErr = errors.Join(runErr, err)
+		}
+		return problem.Internal(fmt.Errorf("job %s, message %s: %w", job, msgID, runErr))
+	}
+}
+
+func (rn *Runner) ledger() ledger {
+	l := ledger{st: rn.Store, runningTTL: rn.RunningTTL, doneTTL: rn.DoneTTL}
+	if l.runningTTL <= 0 {
+		l.runningTTL = DefaultRunningTTL
+	}
+	if l.doneTTL <= 0 {
+		l.doneTTL = DefaultDoneTTL
+	}
+	return l
+}
