@@ -1,0 +1,149 @@
+package metrics
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// Fixtures follow RunReportResponse:
+// https://developers.google.com/analytics/devguides/reporting/data/v1/rest/v1beta/RunReportResponse
+// With several dateRanges, rows carry a "dateRange" dimension valued with each range's name:
+// https://developers.google.com/analytics/devguides/reporting/data/v1/rest/v1beta/DateRange
+const ga4MetricHeaders = `"metricHeaders": [
+	{"name": "activeUsers", "type": "TYPE_INTEGER"}, {"name": "newUsers", "type": "TYPE_INTEGER"},
+	{"name": "sessions", "type": "TYPE_INTEGER"}, {"name": "screenPageViews", "type": "TYPE_INTEGER"},
+	{"name": "engagementRate", "type": "TYPE_FLOAT"}]`
+
+// Totals: "previous" first, to prove rows are matched by name, not position. Period users
+// (900) are fewer than the sum of daily users: people come back on several days.
+const ga4Totals = `{
+	"dimensionHeaders": [{"name": "dateRange"}], ` + ga4MetricHeaders + `,
+	"rows": [
+		{"dimensionValues": [{"value": "previous"}], "metricValues": [{"value": "600"}, {"value": "400"}, {"value": "1000"}, {"value": "2500"}, {"value": "0.5"}]},
+		{"dimensionValues": [{"value": "current"}], "metricValues": [{"value": "900"}, {"value": "500"}, {"value": "1400"}, {"value": "3000"}, {"value": "0.5324"}]}
+	],
+	"rowCount": 2, "kind": "analyticsData#runReport"}`
+
+// Daily rows, six of seven days (Nov 4 has no data), served three per page.
+var ga4DailyRows = []string{
+	`{"dimensionValues": [{"value": "20261101"}], "metricValues": [{"value": "150"}, {"value": "80"}, {"value": "200"}, {"value": "420"}, {"value": "0.51"}]}`,
+	`{"dimensionValues": [{"value": "20261102"}], "metricValues": [{"value": "160"}, {"value": "90"}, {"value": "210"}, {"value": "430"}, {"value": "0.52"}]}`,
+	`{"dimensionValues": [{"value": "20261103"}], "metricValues": [{"value": "170"}, {"value": "70"}, {"value": "230"}, {"value": "500"}, {"value": "0.55"}]}`,
+	`{"dimensionValues": [{"value": "20261105"}], "metricValues": [{"value": "180"}, {"value": "85"}, {"value": "260"}, {"value": "600"}, {"value": "0.56"}]}`,
+	`{"dimensionValues": [{"value": "20261106"}], "metricValues": [{"value": "140"}, {"value": "95"}, {"value": "250"}, {"value": "550"}, {"value": "0.50"}]}`,
+	`{"dimensionValues": [{"value": "20261107"}], "metricValues": [{"value": "130"}, {"value": "80"}, {"value": "250"}, {"value": "500"}, {"value": "0.54"}]}`,
+}
+
+const ga4TopPages = `{
+	"dimensionHeaders": [{"name": "pagePath"}],
+	"metricHeaders": [{"name": "screenPageViews", "type": "TYPE_INTEGER"}],
+	"rows": [
+		{"dimensionValues": [{"value": "/pricing"}], "metricValues": [{"value": "1200"}]},
+		{"dimensionValues": [{"value": "/blog/launch, part 2"}], "metricValues": [{"value": "800"}]}
+	],
+	"rowCount": 57}`
+
+func dims(body map[string]any) string {
+	var names []string
+	ds, _ := body["dimensions"].([]any)
+	for _, d := range ds {
+		names = append(names, d.(map[string]any)["name"].(string))
+	}
+	return strings.Join(names, ",")
+}
+
+func TestGA4(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request, body map[string]any) {
+		if r.Method != http.MethodPost || r.URL.Path != "/v1beta/properties/123456:runReport" {
+			reply(w, 404, `{}`)
+			return
+		}
+		switch dims(body) {
+		case "":
+			reply(w, 200, ga4Totals)
+		case "date":
+			offset, _ := body["offset"].(float64)
+			limit := int(body["limit"].(float64))
+			end := min(int(offset)+limit, len(ga4DailyRows))
+			reply(w, 200, fmt.Sprintf(`{"dimensionHeaders": [{"name": "date"}], %s, "rows": [%s], "rowCount": %d}`,
+				ga4MetricHeaders, strings.Join(ga4DailyRows[int(offset):end], ","), len(ga4DailyRows)))
+		case "pagePath":
+			reply(w, 200, ga4TopPages)
+		}
+	})
+	g := GA4{BaseURL: f.srv.URL, pageSize: 3}
+	s := fetch(t, g, f.client(), Selection{GA4Property: "properties/123456"}, week("UTC"))
+
+	users := metric(t, s, "active_users")
+	expect(t, "active users", users.Value, 900) // from the totals report, not Σ daily (930)
+	expect(t, "previous active users", users.Previous, 600)
+	expect(t, "change", *users.ChangePct, 50)
+	expect(t, "engagement rate %", metric(t, s, "engagement_rate").Value, 53.24)
+	if m := metric(t, s, "engagement_rate"); m.Unit != UnitPercent {
+		t.Errorf("engagement unit %q", m.Unit)
+	}
+	expect(t, "page views", metric(t, s, "page_views").Value, 3000)
+
+	daily := series(t, s, "active_users")
+	if len(daily.Points) != 7 {
+		t.Fatalf("%d points", len(daily.Points))
+	}
+	v := values(daily)
+	expect(t, "Nov 4 (absent) users", v["2026-11-04"], 0)
+	expect(t, "Nov 5 users", v["2026-11-05"], 180)
+	expect(t, "Nov 7 (second page) users", v["2026-11-07"], 130)
+	rate := series(t, s, "engagement_rate")
+	expect(t, "Nov 1 engagement %", values(rate)["2026-11-01"], 51)
+	if len(rate.Points) != 6 {
+		t.Errorf("engagement rate should skip the day without data: %+v", rate.Points)
+	}
+
+	if tb := s.Tables[0]; tb.Key != "top_pages" || len(tb.Rows) != 2 || tb.Rows[1][0] != "/blog/launch, part 2" || tb.Rows[0][1] != "1200" {
+		t.Errorf("top pages %+v", tb)
+	}
+
+	// The requests, as the API wants them.
+	var daysPages []float64
+	for _, r := range f.requests() {
+		if r.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("Content-Type %q", r.Header.Get("Content-Type"))
+		}
+		ranges := r.Body["dateRanges"].([]any)
+		switch dims(r.Body) {
+		case "":
+			cur, prev := ranges[0].(map[string]any), ranges[1].(map[string]any)
+			if cur["startDate"] != "2026-11-01" || cur["endDate"] != "2026-11-07" || cur["name"] != "current" ||
+				prev["startDate"] != "2026-10-25" || prev["endDate"] != "2026-10-31" || prev["name"] != "previous" {
+				t.Errorf("totals dateRanges %v", ranges)
+			}
+			if n := len(r.Body["metrics"].([]any)); n != 5 {
+				t.Errorf("totals asks %d metrics", n)
+			}
+		case "date":
+			if len(ranges) != 1 {
+				t.Errorf("daily dateRanges %v", ranges)
+			}
+			off, _ := r.Body["offset"].(float64)
+			daysPages = append(daysPages, off)
+		case "pagePath":
+			order := r.Body["orderBys"].([]any)[0].(map[string]any)
+			if r.Body["limit"] != float64(10) || order["desc"] != true || order["metric"].(map[string]any)["metricName"] != "screenPageViews" {
+				t.Errorf("top pages request %v", r.Body)
+			}
+		}
+	}
+	if len(daysPages) != 2 || daysPages[0]+daysPages[1] != 3 {
+		t.Errorf("daily pages at offsets %v, want 0 and 3", daysPages)
+	}
+}
+
+func TestGA4NeedsAProperty(t *testing.T) {
+	for _, id := range []string{"", "properties/", "123/../456", "abc"} {
+		_, err := GA4{BaseURL: "http://127.0.0.1:1"}.Fetch(t.Context(), http.DefaultClient, Selection{GA4Property: id}, week("UTC"))
+		if !isKind(err, ErrPermanent) {
+			t.Errorf("property %q: %v", id, err)
+		}
+	}
+}

@@ -1,0 +1,44 @@
+package metrics
+
+import (
+	"github.com/trymetriqs/metriqs/lib/period"
+)
+
+// daily accumulates a value per calendar day.
+type daily map[period.Date]float64
+
+// series lays d over every day of the current period, zero where d has nothing: providers
+// omit days without data, and a chart with gaps would read as a broken line.
+func (d daily) series(key, label string, p period.Period) Series {
+	days := p.Dates()
+	pts := make([]Point, len(days))
+	for i, day := range days {
+		pts[i] = Point{Date: day, Value: d[day]}
+	}
+	return Series{Key: key, Label: label, Points: pts}
+}
+
+// sparse lays d over the current period keeping only days d has: for averages, where a zero
+// would be a false value rather than "nothing happened".
+func (d daily) sparse(key, label string, p period.Period) Series {
+	pts := []Point{}
+	for _, day := range p.Dates() {
+		if v, ok := d[day]; ok {
+			pts = append(pts, Point{Date: day, Value: v})
+		}
+	}
+	return Series{Key: key, Label: label, Points: pts}
+}
+
+// totals sums d over the current and the previous span.
+func (d daily) totals(p period.Period) (cur, prev float64) {
+	for day, v := range d {
+		switch {
+		case p.Contains(day):
+			cur += v
+		case p.ContainsPrevious(day):
+			prev += v
+		}
+	}
+	return cur, prev
+}
