@@ -1,0 +1,124 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/trymetriqs/metriqs/lib/ids"
+	"github.com/trymetriqs/metriqs/lib/jobs"
+	"github.com/trymetriqs/metriqs/lib/metrics"
+	"github.com/trymetriqs/metriqs/lib/period"
+	"github.com/trymetriqs/metriqs/lib/problem"
+	"github.com/trymetriqs/metriqs/lib/store"
+)
+
+// JobGenerate is the job that generates a report.
+const JobGenerate = "generate-report"
+
+// Request is what a report is made from.
+type Request struct {
+	UserID   string
+	Spec     period.Spec
+	Location *time.Location
+	// ScheduleID is set for reports a schedule made.
+	ScheduleID string
+}
+
+// ErrNoIntegrations is the answer to a report request with nothing connected.
+var ErrNoIntegrations = problem.Conflict("no_integrations", "Connect at least one integration before requesting a report.")
+
+// Create stores a queued report and publishes its generation, with the report id as the
+// QStash deduplication id so a retried request cannot queue the work twice.
+func (s *Service) Create(ctx context.Context, req Request) (*Report, error) {
+	doc, err := s.prepare(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.save(ctx, req.UserID, doc); err != nil {
+		return nil, err
+	}
+	if _, err := s.pub.Publish(ctx, JobGenerate, generateBody{ReportID: doc.ID}, jobs.DeduplicationID(doc.ID), jobs.Retries(Retries)); err != nil {
+		// Without its message the report would stay queued for ever: take it back.
+		s.remove(context.WithoutCancel(ctx), req.UserID, doc.ID)
+		return nil, fmt.Errorf("report: publish: %w", err)
+	}
+	return doc, nil
+}
+
+// prepare resolves the period and checks there is something to report on.
+func (s *Service) prepare(ctx context.Context, req Request) (*Report, error) {
+	p, err := period.Resolve(req.Spec, s.now(), req.Location)
+	if err != nil {
+		return nil, err
+	}
+	conns, err := s.conns.Connected(ctx, req.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if len(conns) == 0 {
+		return nil, ErrNoIntegrations
+	}
+	return &Report{
+		ID: ids.New(), Title: period.Title(p), Status: Queued, Period: p,
+		CreatedAt: s.now().UTC().Truncate(time.Second), Sections: []metrics.Section{}, ScheduleID: req.ScheduleID,
+	}, nil
+}
+
+// save stores a new report and lists it under its user.
+func (s *Service) save(ctx context.Context, userID string, doc *Report) error {
+	_, err := s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		s.queue(ctx, p, userID, doc)
+		return nil
+	})
+	return store.Err(err)
+}
+
+// queue adds the commands that store a new report to p.
+func (s *Service) queue(ctx context.Context, p redis.Pipeliner, userID string, doc *Report) {
+	b, _ := json.Marshal(doc)
+	k, lk := s.key(doc.ID), s.listKey(userID)
+	p.HSet(ctx, k, "uid", userID, "status", Queued, "doc", b)
+	p.ZAdd(ctx, lk, redis.Z{Score: float64(doc.CreatedAt.Unix()), Member: doc.ID})
+	s.st.Own(ctx, p, userID, k, lk)
+}
+
+type generateBody struct {
+	ReportID string `json:"report_id"`
+}
+
+// CreateBatch queues several reports (a tick's due schedules) with one pipeline to store them
+// and one batch publish. A request that cannot be prepared (nothing connected, say) is skipped
+// and its error returned in errs at the same index.
+func (s *Service) CreateBatch(ctx context.Context, reqs []Request) (docs []*Report, errs []error, err error) {
+	docs = make([]*Report, len(reqs))
+	errs = make([]error, len(reqs))
+	var msgs []jobs.Message
+	for i, req := range reqs {
+		if docs[i], errs[i] = s.prepare(ctx, req); errs[i] == nil {
+			msgs = append(msgs, jobs.Message{Job: JobGenerate, Body: generateBody{ReportID: docs[i].ID},
+				Options: []jobs.Option{jobs.DeduplicationID(docs[i].ID), jobs.Retries(Retries)}})
+		}
+	}
+	if len(msgs) == 0 {
+		return docs, errs, nil
+	}
+	_, err = s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for i, doc := range docs {
+			if doc != nil {
+				s.queue(ctx, p, reqs[i].UserID, doc)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, store.Err(err)
+	}
+	if _, err := s.pub.PublishBatch(ctx, msgs); err != nil {
+		return nil, nil, fmt.Errorf("report: publish batch: %w", err)
+	}
+	return docs, errs, nil
+}

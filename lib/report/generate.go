@@ -1,0 +1,141 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/trymetriqs/metriqs/lib/ids"
+	"github.com/trymetriqs/metriqs/lib/jobs"
+	"github.com/trymetriqs/metriqs/lib/metrics"
+	"github.com/trymetriqs/metriqs/lib/store"
+)
+
+// Generate is the generate-report job: load → mark running → fetch every section in
+// parallel → finish. A message for a finished report changes nothing; a transient provider
+// failure asks QStash to retry, until the last retry, which finishes with what it has.
+func (s *Service) Generate(ctx context.Context, body []byte) error {
+	var in generateBody
+	if err := json.Unmarshal(body, &in); err != nil || !ids.Valid(in.ReportID) {
+		return jobs.Permanent(fmt.Errorf("generate-report: bad body %q", body))
+	}
+	rec, err := s.load(ctx, in.ReportID)
+	if errors.Is(err, store.ErrNotFound) {
+		// Deleted (by the user, or with the account) before it ran: nothing to do.
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if finished(rec.Status) {
+		return nil
+	}
+	if err := store.Err(s.st.R.HSet(ctx, s.key(in.ReportID), "status", Running).Err()); err != nil {
+		return err
+	}
+	sections := s.fetchAll(ctx, rec.UserID, &rec.Doc)
+	last := jobs.DeliveryFrom(ctx).Retried >= Retries
+	if retry := transient(sections); retry != nil && !last {
+		return fmt.Errorf("generate-report %s: %w", in.ReportID, retry)
+	}
+	return s.finish(ctx, rec.UserID, &rec.Doc, sections)
+}
+
+// outcome is one provider's section, with the error behind a failed one.
+type outcome struct {
+	section metrics.Section
+	err     error
+}
+
+// fetchAll fetches each connected provider's section at the same time, so a report takes
+// about as long as its slowest provider, each bounded by SectionTimeout.
+func (s *Service) fetchAll(ctx context.Context, userID string, doc *Report) []outcome {
+	providers, err := s.conns.Connected(ctx, userID)
+	if err != nil {
+		return []outcome{{section: *metrics.Failed("metriqs", err), err: err}}
+	}
+	out := make([]outcome, len(providers))
+	var wg sync.WaitGroup
+	for i, provider := range providers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = s.fetchOne(ctx, userID, provider, doc)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (s *Service) fetchOne(ctx context.Context, userID, provider string, doc *Report) outcome {
+	ctx, cancel := context.WithTimeout(ctx, s.SectionTimeout)
+	defer cancel()
+	f, ok := s.fetchers[provider]
+	if !ok {
+		err := fmt.Errorf("no fetcher for %s", provider)
+		return outcome{section: *metrics.Failed(provider, err), err: err}
+	}
+	hc, sel, err := s.conns.Client(ctx, userID, provider)
+	if err == nil {
+		var sec *metrics.Section
+		if sec, err = f.Fetch(ctx, hc, sel, doc.Period); err == nil {
+			return outcome{section: *sec}
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("%w: %s did not answer within %s", metrics.ErrTransient, provider, s.SectionTimeout)
+	}
+	slog.Warn("report section failed", "provider", provider, "err", err)
+	return outcome{section: *metrics.Failed(provider, err), err: err}
+}
+
+// transient returns the first failure worth retrying, or nil.
+func transient(outs []outcome) error {
+	for _, o := range outs {
+		if o.err != nil && errors.Is(o.err, metrics.ErrTransient) {
+			return o.err
+		}
+	}
+	return nil
+}
+
+// finishScript stores a finished report only if it has not finished yet, counts it in the
+// user's monthly usage, in one round trip whatever the number of sections.
+var finishScript = redisScript(`
+local st = redis.call('HGET', KEYS[1], 'status')
+if st ~= 'queued' and st ~= 'running' then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'doc', ARGV[2])
+redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+return 1
+`)
+
+func (s *Service) finish(ctx context.Context, userID string, doc *Report, outs []outcome) error {
+	doc.Sections = make([]metrics.Section, len(outs))
+	failed := 0
+	for i, o := range outs {
+		doc.Sections[i] = o.section
+		if o.err != nil {
+			failed++
+		}
+	}
+	switch {
+	case failed == 0:
+		doc.Status = Ready
+	case failed < len(outs):
+		doc.Status = Partial
+	default:
+		doc.Status = Failed
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	doc.CompletedAt = &now
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("report: encode: %w", err)
+	}
+	usage := now.Format("2006-01") + ":reports"
+	return store.Err(finishScript.Eval(ctx, s.st.R, []string{s.key(doc.ID), s.usageKey(userID)}, doc.Status, b, usage).Err())
+}

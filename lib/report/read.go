@@ -1,0 +1,82 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/trymetriqs/metriqs/lib/csvreport"
+	"github.com/trymetriqs/metriqs/lib/store"
+)
+
+// redisScript is redis.NewScript; named so the scripts read as declarations.
+func redisScript(src string) *redis.Script { return redis.NewScript(src) }
+
+// List returns the user's reports, newest first (at most the last 200).
+func (s *Service) List(ctx context.Context, userID string) ([]Summary, error) {
+	ids, err := s.st.R.ZRevRange(ctx, s.listKey(userID), 0, 199).Result()
+	if err != nil {
+		return nil, store.Err(err)
+	}
+	cmds := make([]*redis.SliceCmd, len(ids))
+	_, err = s.st.R.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HMGet(ctx, s.key(id), "uid", "status", "doc")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, store.Err(err)
+	}
+	out := make([]Summary, 0, len(ids))
+	for _, c := range cmds {
+		v := c.Val()
+		uid, _ := v[0].(string)
+		status, _ := v[1].(string)
+		raw, _ := v[2].(string)
+		var doc Report
+		if uid != userID || json.Unmarshal([]byte(raw), &doc) != nil {
+			continue // deleted between the two reads
+		}
+		out = append(out, Summary{ID: doc.ID, Title: doc.Title, Period: doc.Period, Status: status, CreatedAt: doc.CreatedAt})
+	}
+	return out, nil
+}
+
+// Delete removes the user's report.
+func (s *Service) Delete(ctx context.Context, userID, id string) error {
+	if _, err := s.Get(ctx, userID, id); err != nil {
+		return err
+	}
+	return s.remove(ctx, userID, id)
+}
+
+func (s *Service) remove(ctx context.Context, userID, id string) error {
+	var left *redis.IntCmd
+	_, err := s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, s.key(id))
+		p.ZRem(ctx, s.listKey(userID), id)
+		p.SRem(ctx, s.st.IndexKey(userID), s.key(id))
+		left = p.ZCard(ctx, s.listKey(userID))
+		return nil
+	})
+	if err == nil && left.Val() == 0 {
+		// The list is gone with its last report; so is its entry in the user's index.
+		err = s.st.R.SRem(ctx, s.st.IndexKey(userID), s.listKey(userID)).Err()
+	}
+	return store.Err(err)
+}
+
+// WriteCSV writes the user's report as CSV, one row per metric per section.
+func (s *Service) WriteCSV(ctx context.Context, w io.Writer, userID, id string) error {
+	r, err := s.Get(ctx, userID, id)
+	if err != nil {
+		return err
+	}
+	if !finished(r.Status) {
+		return ErrNotReady
+	}
+	return csvreport.Write(w, csvreport.Input{Period: r.Period, Sections: r.Sections})
+}

@@ -1,0 +1,215 @@
+// Package schedule runs reports on a calendar: weekly (a weekday and hour) or monthly (a day
+// and hour) in the user's time zone. Due times live in one Redis sorted set, so the hourly tick
+// reads only the schedules that are due, however many exist.
+package schedule
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+	_ "time/tzdata" // zone data inside the binary: a function runtime may lack /usr/share/zoneinfo
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/trymetriqs/metriqs/lib/ids"
+	"github.com/trymetriqs/metriqs/lib/problem"
+	"github.com/trymetriqs/metriqs/lib/report"
+	"github.com/trymetriqs/metriqs/lib/store"
+)
+
+// MaxPerUser bounds how many schedules one account may keep.
+const MaxPerUser = 5
+
+// Cadences.
+const (
+	Weekly  = "weekly"
+	Monthly = "monthly"
+)
+
+// Schedule is a recurring report as the API shows it.
+type Schedule struct {
+	ID      string `json:"id"`
+	Cadence string `json:"cadence"`
+	// Weekday is 0 (Sunday) to 6 (Saturday), for weekly schedules.
+	Weekday *int `json:"weekday,omitempty"`
+	// Day is 1 to 31, for monthly schedules; in shorter months the run falls on the last day.
+	Day       *int      `json:"day,omitempty"`
+	Hour      int       `json:"hour"`
+	TimeZone  string    `json:"timezone"`
+	NextRunAt time.Time `json:"next_run_at"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Input is the body of POST /api/schedules.
+type Input struct {
+	Cadence  string `json:"cadence"`
+	Weekday  *int   `json:"weekday"`
+	Day      *int   `json:"day"`
+	Hour     *int   `json:"hour"`
+	TimeZone string `json:"timezone"`
+}
+
+// Service stores schedules and runs the tick.
+type Service struct {
+	st      *store.Store
+	reports *report.Service
+	now     func() time.Time
+}
+
+// New returns a Service.
+func New(st *store.Store, reports *report.Service, now func() time.Time) *Service {
+	return &Service{st: st, reports: reports, now: now}
+}
+
+func (s *Service) userKey(uid string) string { return s.st.Key("user", uid, "schedules") }
+func (s *Service) dueKey() string            { return s.st.Key("schedules", "due") }
+func member(uid, id string) string           { return uid + ":" + id }
+
+// validate checks in and returns the schedule it describes (without id or next run).
+func validate(in Input, defaultTZ string) (*Schedule, error) {
+	sc := &Schedule{Cadence: in.Cadence, TimeZone: in.TimeZone}
+	if sc.TimeZone == "" {
+		sc.TimeZone = defaultTZ
+	}
+	if _, err := time.LoadLocation(sc.TimeZone); err != nil || sc.TimeZone == "Local" {
+		return nil, problem.Unprocessable("invalid_timezone", "timezone", "Use an IANA time zone name, like Europe/Paris.")
+	}
+	if in.Hour == nil {
+		return nil, problem.Invalid("hour", "Field \"hour\" is required (0 to 23).")
+	}
+	if *in.Hour < 0 || *in.Hour > 23 {
+		return nil, problem.Unprocessable("invalid_schedule", "hour", "The hour must be between 0 and 23.")
+	}
+	sc.Hour = *in.Hour
+	switch in.Cadence {
+	case Weekly:
+		if in.Weekday == nil {
+			return nil, problem.Invalid("weekday", "Weekly schedules need \"weekday\" (0 = Sunday to 6 = Saturday).")
+		}
+		if *in.Weekday < 0 || *in.Weekday > 6 {
+			return nil, problem.Unprocessable("invalid_schedule", "weekday", "The weekday must be between 0 (Sunday) and 6 (Saturday).")
+		}
+		if in.Day != nil {
+			return nil, problem.Invalid("day", "Weekly schedules take \"weekday\", not \"day\".")
+		}
+		sc.Weekday = in.Weekday
+	case Monthly:
+		if in.Day == nil {
+			return nil, problem.Invalid("day", "Monthly schedules need \"day\" (1 to 31).")
+		}
+		if *in.Day < 1 || *in.Day > 31 {
+			return nil, problem.Unprocessable("invalid_schedule", "day", "The day must be between 1 and 31.")
+		}
+		if in.Weekday != nil {
+			return nil, problem.Invalid("weekday", "Monthly schedules take \"day\", not \"weekday\".")
+		}
+		sc.Day = in.Day
+	case "":
+		return nil, problem.Invalid("cadence", "Field \"cadence\" is required: \"weekly\" or \"monthly\".")
+	default:
+		return nil, problem.Unprocessable("invalid_schedule", "cadence", "The cadence must be \"weekly\" or \"monthly\".")
+	}
+	return sc, nil
+}
+
+// ErrTooMany is the answer past MaxPerUser schedules.
+var ErrTooMany = problem.Conflict("too_many_schedules", fmt.Sprintf("An account can keep at most %d schedules. Delete one first.", MaxPerUser))
+
+// ErrNotFound is the answer for a schedule that is not the caller's.
+var ErrNotFound = problem.NotFound("No such schedule.")
+
+// Create adds a schedule for userID; defaultTZ is the user's own time zone.
+func (s *Service) Create(ctx context.Context, userID, defaultTZ string, in Input) (*Schedule, error) {
+	sc, err := validate(in, defaultTZ)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.st.R.HLen(ctx, s.userKey(userID)).Result()
+	if err != nil {
+		return nil, store.Err(err)
+	}
+	if n >= MaxPerUser {
+		return nil, ErrTooMany
+	}
+	sc.ID = ids.New()
+	sc.CreatedAt = s.now().UTC().Truncate(time.Second)
+	sc.NextRunAt = sc.Next(s.now())
+	b, _ := json.Marshal(sc)
+	uk := s.userKey(userID)
+	_, err = s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, uk, sc.ID, b)
+		p.ZAdd(ctx, s.dueKey(), redis.Z{Score: float64(sc.NextRunAt.Unix()), Member: member(userID, sc.ID)})
+		s.st.Own(ctx, p, userID, uk)
+		return nil
+	})
+	if err != nil {
+		return nil, store.Err(err)
+	}
+	return sc, nil
+}
+
+// List returns the user's schedules, oldest first.
+func (s *Service) List(ctx context.Context, userID string) ([]Schedule, error) {
+	all, err := s.st.R.HGetAll(ctx, s.userKey(userID)).Result()
+	if err != nil {
+		return nil, store.Err(err)
+	}
+	out := make([]Schedule, 0, len(all))
+	for _, raw := range all {
+		var sc Schedule
+		if err := json.Unmarshal([]byte(raw), &sc); err != nil {
+			return nil, fmt.Errorf("schedule: decode: %w", err)
+		}
+		out = append(out, sc)
+	}
+	sortByCreated(out)
+	return out, nil
+}
+
+// Delete removes one of the user's schedules and its due entry.
+func (s *Service) Delete(ctx context.Context, userID, id string) error {
+	if id == "" {
+		return problem.Invalid("id", "Query parameter \"id\" is required.")
+	}
+	var del *redis.IntCmd
+	_, err := s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		del = p.HDel(ctx, s.userKey(userID), id)
+		p.ZRem(ctx, s.dueKey(), member(userID, id))
+		return nil
+	})
+	if err != nil {
+		return store.Err(err)
+	}
+	if del.Val() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// DeleteAll removes every schedule of the user and their due entries (account deletion).
+func (s *Service) DeleteAll(ctx context.Context, userID string) error {
+	ids, err := s.st.R.HKeys(ctx, s.userKey(userID)).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return store.Err(err)
+	}
+	_, err = s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, id := range ids {
+			p.ZRem(ctx, s.dueKey(), member(userID, id))
+		}
+		p.Del(ctx, s.userKey(userID))
+		return nil
+	})
+	return store.Err(err)
+}
+
+func sortByCreated(list []Schedule) {
+	sort.Slice(list, func(i, j int) bool {
+		if !list[i].CreatedAt.Equal(list[j].CreatedAt) {
+			return list[i].CreatedAt.Before(list[j].CreatedAt)
+		}
+		return list[i].ID < list[j].ID
+	})
+}
