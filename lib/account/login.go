@@ -78,22 +78,18 @@ func (s *Service) Login(ctx context.Context, w http.ResponseWriter, in LoginInpu
 		}
 		return &LoginResult{MFARequired: true}, nil
 	}
-	if err := s.startSession(ctx, w, rec.ID, c, false); err != nil {
+	if err := s.startSession(ctx, w, rec.ID, c, false, "password"); err != nil {
 		return nil, err
 	}
 	return &LoginResult{User: &rec.User}, nil
 }
 
-// startSession creates the session and logs the sign-in.
-func (s *Service) startSession(ctx context.Context, w http.ResponseWriter, userID string, c web.Client, mfa bool) error {
+// startSession creates the session and logs the sign-in with how it was made.
+func (s *Service) startSession(ctx context.Context, w http.ResponseWriter, userID string, c web.Client, mfa bool, how string) error {
 	if _, err := s.sessions.Create(ctx, w, userID, c, mfa); err != nil {
 		return err
 	}
-	detail := "password"
-	if mfa {
-		detail = "password and second factor"
-	}
-	return s.log.Record(ctx, userID, audit.SignIn, c, detail)
+	return s.log.Record(ctx, userID, audit.SignIn, c, how)
 }
 
 // Logout ends the request's session, if it has a valid one, and clears the cookie either way:

@@ -53,7 +53,7 @@ func (s *Service) Signup(ctx context.Context, w http.ResponseWriter, in SignupIn
 	if err := s.create(ctx, u, hash); err != nil {
 		return nil, err
 	}
-	if _, err := s.sessions.Create(ctx, w, u.ID, c, false); err != nil {
+	if err := s.startSession(ctx, w, u.ID, c, false, "account created"); err != nil {
 		return nil, err
 	}
 	return &u, nil

@@ -248,7 +248,11 @@ func (s *Service) CompleteMFA(w http.ResponseWriter, r *http.Request, f SecondFa
 	if err != nil {
 		return nil, err
 	}
-	if err := s.startSession(ctx, w, p.UserID, c, true); err != nil {
+	how := "password and authenticator code"
+	if f.RecoveryCode != "" {
+		how = "password and recovery code"
+	}
+	if err := s.startSession(ctx, w, p.UserID, c, true, how); err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -63,3 +63,15 @@ type permanentError struct{ err error }
 
 func (e *permanentError) Error() string { return "permanent: " + e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
+
+// Schedule is a recurring job that QStash triggers.
+type Schedule struct {
+	Job  string
+	Cron string
+}
+
+// Schedules are every recurring job of the product: installed by cmd/install-schedules for a
+// deployment, and by the local server at start-up.
+var Schedules = []Schedule{
+	{Job: "tick", Cron: "0 * * * *"}, // starts due report schedules (lib/schedule)
+}

@@ -16,11 +16,8 @@ import (
 	"github.com/trymetriqs/metriqs/lib/store"
 )
 
-// JobTick is the hourly job that starts due schedules.
+// JobTick is the hourly job that starts due schedules (its cron is in jobs.Schedules).
 const JobTick = "tick"
-
-// TickCron is the QStash schedule of the tick: every hour, on the hour.
-const TickCron = "0 * * * *"
 
 // tickBatch is how many due schedules one round of the tick handles.
 const tickBatch = 500

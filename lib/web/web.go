@@ -235,3 +235,29 @@ func CheckOrigin(r *http.Request, appURL string) error {
 	}
 	return nil
 }
+
+// Buffer is where a download is written before anything is sent.
+type Buffer = *bytes.Buffer
+
+// CSV writes a text/csv download named filename. The body is produced into a buffer first,
+// so a failure halfway still becomes a clean JSON error instead of a truncated file.
+func CSV(w http.ResponseWriter, filename string, write func(Buffer) error) error {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="`+strings.Map(safeFilename, filename)+`"`)
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+	return nil
+}
+
+func safeFilename(r rune) rune {
+	if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_' {
+		return r
+	}
+	return '_'
+}
