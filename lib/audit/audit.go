@@ -32,6 +32,10 @@ const (
 	IntegrationDisconnect  = "integration_disconnected"
 	IntegrationNeedsReauth = "integration_needs_reauth"
 	AccountDeleted         = "account_deleted"
+	// IntegrationRevokeFailed: a disconnect could not revoke at the provider (retried later).
+	IntegrationRevokeFailed = "integration_revocation_failed"
+	// IntegrationRevoked: a retried revocation went through after the disconnect.
+	IntegrationRevoked = "integration_revoked"
 )
 
 // Cap is how many events a user's log keeps, newest first.

@@ -1,0 +1,71 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/trymetriqs/metriqs/lib/provider"
+	"github.com/trymetriqs/metriqs/lib/store"
+)
+
+// Row is one provider in GET /api/integrations.
+type Row struct {
+	Provider string           `json:"provider"`
+	Name     string           `json:"name"`
+	Scopes   []provider.Scope `json:"scopes"`
+	// Status is connected, disconnected or needs_reauth.
+	Status      string     `json:"status"`
+	Account     string     `json:"account"`
+	ConnectedAt *time.Time `json:"connected_at"`
+	// Chooses names what the user picks for this provider (ga4_property,
+	// search_console_site, github_repos, demo_site), "" when there is nothing to pick.
+	Chooses string `json:"chooses"`
+	// Selected is what the user picked (the first option unless they chose).
+	Selected []provider.Choice `json:"selected"`
+}
+
+// List returns one row per provider available here, and for any other provider the user
+// still has an integration with (its client was removed since), in display order.
+func (s *Service) List(ctx context.Context, userID string) ([]Row, error) {
+	ids := provider.IDs()
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	_, err := s.o.Store.R.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGetAll(ctx, s.recordKey(userID, id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, store.Err(fmt.Errorf("integration: list: %w", err))
+	}
+	rows := []Row{}
+	for i, id := range ids {
+		f := cmds[i].Val()
+		p, err := s.o.Providers.Get(id)
+		if err != nil && len(f) == 0 {
+			continue // not available here, and nothing to show
+		}
+		if p == nil {
+			p, _ = s.o.Providers.Lookup(id)
+		}
+		row := Row{Provider: id, Name: p.Name, Scopes: p.Scopes, Status: StatusDisconnected, Selected: []provider.Choice{}}
+		if p.Chooser != nil {
+			row.Chooses = p.Chooser.Kind
+		}
+		if len(f) > 0 {
+			rec := parseRecord(f)
+			row.Status, row.Account = rec.Status, rec.Account
+			if !rec.ConnectedAt.IsZero() {
+				row.ConnectedAt = &rec.ConnectedAt
+			}
+			if rec.Selection != nil {
+				row.Selected = rec.Selection
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
