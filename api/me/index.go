@@ -1,4 +1,5 @@
-package api
+// Package me holds the signed-in user's own account function.
+package me
 
 import (
 	"net/http"

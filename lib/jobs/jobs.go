@@ -73,5 +73,6 @@ type Schedule struct {
 // Schedules are every recurring job of the product: installed by cmd/install-schedules for a
 // deployment, and by the local server at start-up.
 var Schedules = []Schedule{
-	{Job: "tick", Cron: "0 * * * *"}, // starts due report schedules (lib/schedule)
+	{Job: "tick", Cron: "0 * * * *"},           // starts due report schedules (lib/schedule)
+	{Job: "sweep-deleted", Cron: "30 3 * * *"}, // purges deleted accounts whose purge is overdue (lib/deletion)
 }

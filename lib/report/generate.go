@@ -86,8 +86,14 @@ func (s *Service) fetchOne(ctx context.Context, userID, provider string, doc *Re
 			return outcome{section: *sec}
 		}
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
 		err = fmt.Errorf("%w: %s did not answer within %s", metrics.ErrTransient, provider, s.SectionTimeout)
+	case errors.Is(err, metrics.ErrReauth):
+		// Ask the user to reconnect on the integrations page too, not only in this report.
+		if rerr := s.conns.RefusedAccess(context.WithoutCancel(ctx), userID, provider); rerr != nil {
+			slog.Error("report: could not mark integration needs_reauth", "provider", provider, "err", rerr)
+		}
 	}
 	slog.Warn("report section failed", "provider", provider, "err", err)
 	return outcome{section: *metrics.Failed(provider, err), err: err}

@@ -57,6 +57,8 @@ type Summary struct {
 type Connections interface {
 	Connected(ctx context.Context, userID string) ([]string, error)
 	Client(ctx context.Context, userID, provider string) (*http.Client, metrics.Selection, error)
+	// RefusedAccess records that a provider refused the stored token during a fetch.
+	RefusedAccess(ctx context.Context, userID, provider string) error
 }
 
 // Publisher sends job messages (lib/jobs in production).

@@ -27,6 +27,7 @@ func (f fakeConns) Connected(context.Context, string) ([]string, error) { return
 func (f fakeConns) Client(context.Context, string, string) (*http.Client, metrics.Selection, error) {
 	return http.DefaultClient, metrics.Selection{}, nil
 }
+func (f fakeConns) RefusedAccess(context.Context, string, string) error { return nil }
 
 // fetchFunc adapts a function to metrics.Fetcher.
 type fetchFunc func(ctx context.Context) (*metrics.Section, error)

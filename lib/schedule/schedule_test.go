@@ -95,6 +95,7 @@ func (conns) Connected(context.Context, string) ([]string, error) { return []str
 func (conns) Client(context.Context, string, string) (*http.Client, metrics.Selection, error) {
 	return http.DefaultClient, metrics.Selection{}, nil
 }
+func (conns) RefusedAccess(context.Context, string, string) error { return nil }
 
 type pub struct {
 	mu      sync.Mutex

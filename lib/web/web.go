@@ -153,6 +153,9 @@ func decodeError(err error) error {
 		tooLarge  *http.MaxBytesError
 		invalidUT *json.InvalidUnmarshalError
 	)
+	if p, ok := problem.As(err); ok {
+		return p // a field's own UnmarshalJSON said what is wrong
+	}
 	switch {
 	case errors.As(err, &tooLarge):
 		return problem.New(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("The request body is larger than %d KiB.", MaxBody>>10))

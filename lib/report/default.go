@@ -1,0 +1,85 @@
+package report
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/trymetriqs/metriqs/lib/account"
+	"github.com/trymetriqs/metriqs/lib/config"
+	"github.com/trymetriqs/metriqs/lib/integration"
+	"github.com/trymetriqs/metriqs/lib/jobs"
+	"github.com/trymetriqs/metriqs/lib/metrics"
+	"github.com/trymetriqs/metriqs/lib/period"
+	"github.com/trymetriqs/metriqs/lib/problem"
+	"github.com/trymetriqs/metriqs/lib/ratelimit"
+	"github.com/trymetriqs/metriqs/lib/store"
+)
+
+var (
+	once    sync.Once
+	def     *Service
+	errInit error
+)
+
+// Default is the function instance's Service: the store, the user's integrations, the
+// provider fetchers (the sandbox's metrics API lives at APP_URL) and the QStash publisher.
+func Default() (*Service, error) {
+	once.Do(func() {
+		cfg, err := config.FromEnv()
+		if err != nil {
+			errInit = problem.Internal(err)
+			return
+		}
+		st, err := store.Default()
+		if err != nil {
+			errInit = err
+			return
+		}
+		conns, err := integration.Default()
+		if err != nil {
+			errInit = err
+			return
+		}
+		pub, err := jobs.Default()
+		if err != nil {
+			errInit = err
+			return
+		}
+		def = New(st, conns, metrics.Fetchers(cfg.AppURL), pub, time.Now)
+	})
+	return def, errInit
+}
+
+// limitRequests bounds on-demand reports: each one calls every connected provider's API.
+var limitRequests = ratelimit.Limit{Name: "reports-user", Max: 30, Window: time.Hour}
+
+// RequestFor asks for a report for a signed-in user, in the user's time zone, within the
+// per-user limit on report requests.
+func (s *Service) RequestFor(ctx context.Context, userID string, spec period.Spec) (*Report, error) {
+	if err := ratelimit.New(s.st).Allow(ctx, limitRequests, userID); err != nil {
+		return nil, err
+	}
+	loc, err := userLocation(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return s.Create(ctx, Request{UserID: userID, Spec: spec, Location: loc})
+}
+
+// userLocation is the user's profile time zone (UTC when unset).
+func userLocation(ctx context.Context, userID string) (*time.Location, error) {
+	accounts, err := account.Default()
+	if err != nil {
+		return nil, err
+	}
+	u, err := accounts.Get(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(u.TimeZone)
+	if err != nil {
+		return time.UTC, nil
+	}
+	return loc, nil
+}

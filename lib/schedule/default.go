@@ -1,0 +1,49 @@
+package schedule
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/trymetriqs/metriqs/lib/account"
+	"github.com/trymetriqs/metriqs/lib/report"
+	"github.com/trymetriqs/metriqs/lib/store"
+)
+
+var (
+	once    sync.Once
+	def     *Service
+	errInit error
+)
+
+// Default is the function instance's Service.
+func Default() (*Service, error) {
+	once.Do(func() {
+		st, err := store.Default()
+		if err != nil {
+			errInit = err
+			return
+		}
+		reports, err := report.Default()
+		if err != nil {
+			errInit = err
+			return
+		}
+		def = New(st, reports, time.Now)
+	})
+	return def, errInit
+}
+
+// CreateFor adds a schedule for a signed-in user; without a time zone in the input, the
+// user's profile time zone is used.
+func (s *Service) CreateFor(ctx context.Context, userID string, in Input) (*Schedule, error) {
+	accounts, err := account.Default()
+	if err != nil {
+		return nil, err
+	}
+	u, err := accounts.Get(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return s.Create(ctx, userID, u.TimeZone, in)
+}
