@@ -84,10 +84,20 @@ func (s *Service) Login(ctx context.Context, w http.ResponseWriter, in LoginInpu
 	return &LoginResult{User: &rec.User}, nil
 }
 
-// startSession creates the session and logs the sign-in with how it was made.
+// startSession creates the session and logs the sign-in with how it was made. It checks the
+// account after creating the session: an account closed meanwhile loses the new session too.
 func (s *Service) startSession(ctx context.Context, w http.ResponseWriter, userID string, c web.Client, mfa bool, how string) error {
-	if _, err := s.sessions.Create(ctx, w, userID, c, mfa); err != nil {
+	sess, err := s.sessions.Create(ctx, w, userID, c, mfa)
+	if err != nil {
 		return err
+	}
+	if closed, err := s.closed(ctx, userID); err != nil || closed {
+		_ = s.sessions.Revoke(ctx, userID, sess.ID)
+		s.sessions.ClearCookie(w)
+		if err != nil {
+			return err
+		}
+		return ErrInvalidCredentials
 	}
 	return s.log.Record(ctx, userID, audit.SignIn, c, how)
 }

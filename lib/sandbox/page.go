@@ -14,13 +14,16 @@ import (
 //
 // They hold no script and no style attribute or element: the site's CSP is
 // default-src 'self', and the pages need neither. The consent form posts to the page itself.
+//
+// The referrer policy is strict-origin, not no-referrer: under no-referrer Chromium sends
+// "Origin: null" with the form's POST, which the cross-site check rightly refuses.
 
 const pageHead = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="strict-origin">
 <title>Demo data · `
 
 type consentPage struct {

@@ -51,6 +51,7 @@ func (m *Manager) BeginPending(ctx context.Context, w http.ResponseWriter, userI
 	_, err = m.st.R.TxPipelined(ctx, func(pl redis.Pipeliner) error {
 		pl.HSet(ctx, k, "uid", userID, "attempts", 0)
 		pl.Expire(ctx, k, PendingTimeout)
+		m.st.Own(ctx, pl, userID, k)
 		return nil
 	})
 	if err != nil {
@@ -89,7 +90,7 @@ func (m *Manager) TakeAttempt(r *http.Request) (*Pending, error) {
 		return nil, ErrPendingExpired
 	}
 	if attempts.Val() > PendingAttempts {
-		m.st.R.Del(ctx, k)
+		m.dropPending(ctx, claims.Subject, claims.SessionID)
 		return nil, ErrPendingExpired
 	}
 	return &Pending{ID: claims.SessionID, UserID: claims.Subject}, nil
@@ -98,11 +99,26 @@ func (m *Manager) TakeAttempt(r *http.Request) (*Pending, error) {
 // FinishPending consumes the pending sign-in: of two requests racing with valid codes, only
 // one gets true.
 func (m *Manager) FinishPending(ctx context.Context, w http.ResponseWriter, p *Pending) (bool, error) {
-	n, err := m.st.R.Del(ctx, m.pendingKey(p.ID)).Result()
+	n, err := m.dropPending(ctx, p.UserID, p.ID)
 	if err != nil {
-		return false, store.Err(err)
+		return false, err
 	}
 	http.SetCookie(w, &http.Cookie{Name: m.PendingCookieName(), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 	return n == 1, nil
+}
+
+// dropPending deletes a pending sign-in and its entry in the user's index, and reports
+// whether it was still there.
+func (m *Manager) dropPending(ctx context.Context, userID, id string) (int64, error) {
+	var del *redis.IntCmd
+	_, err := m.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		del = p.Del(ctx, m.pendingKey(id))
+		p.SRem(ctx, m.st.IndexKey(userID), m.pendingKey(id))
+		return nil
+	})
+	if err != nil {
+		return 0, store.Err(err)
+	}
+	return del.Val(), nil
 }
