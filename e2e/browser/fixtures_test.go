@@ -1,0 +1,428 @@
+package browser
+
+import (
+	_ "embed"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// Fixtures in the shapes of docs/API.md and docs/metrics.md, with every state a page must
+// draw: a partial report with a failed section, a metric where lower is better, a change
+// from zero, a snapshot metric, money, percentages and positions; integrations connected,
+// disconnected and in need of reconnecting.
+var (
+	//go:embed testdata/report.json
+	reportFixture []byte
+	//go:embed testdata/integrations.json
+	integrationsFixture []byte
+	//go:embed testdata/choices-ga4.json
+	choicesFixture []byte
+)
+
+// The report page draws every part of a report: KPI cards with change badges coloured by
+// whether up is good, a chart per series with a hover and keyboard read-out, the top-N
+// tables, a failed section's reason with a reconnect link, the CSV link; it refreshes by
+// itself while the report is running, and prints without the app's chrome.
+func TestReportPageDrawsEveryPartOfAReport(t *testing.T) {
+	t.Parallel()
+	a := newAccountAs(t, "grace@example.com")
+	p := openTab(t)
+	p.SignIn(a.Email, a.Password)
+
+	var gets atomic.Int32
+	p.Intercept("*/api/reports/fixture-report*", func(method string, u *url.URL, _ string) *reply {
+		switch {
+		case method == "GET" && u.Query().Get("format") == "csv":
+			return &reply{Status: 200, Type: "text/csv; charset=utf-8", Body: []byte("provider,metric,value\n")}
+		case method == "GET" && gets.Add(1) == 1:
+			// First answer: still running, so the page must check again by itself.
+			return jsonReply(200, map[string]any{"id": "fixture-report", "title": "Oct 31 – Nov 27, 2026", "status": "running",
+				"period":     map[string]string{"start": "2026-10-31", "end": "2026-11-27", "previous_start": "2026-10-03", "previous_end": "2026-10-30"},
+				"created_at": "2026-11-28T08:00:02Z", "completed_at": nil, "sections": []any{}})
+		case method == "GET":
+			return &reply{Status: 200, Type: "application/json", Body: reportFixture}
+		}
+		return nil
+	})
+	p.Visit("/app/reports/fixture-report")
+	p.WaitVisible(".progress-panel")
+	p.WaitVisible(".kpi") // the page polled and drew the finished report
+	if n := gets.Load(); n < 2 {
+		t.Fatalf("the report was read %d times", n)
+	}
+
+	var fx struct {
+		Sections []struct {
+			Metrics []json.RawMessage `json:"metrics"`
+			Series  []json.RawMessage `json:"series"`
+		} `json:"sections"`
+	}
+	if err := json.Unmarshal(reportFixture, &fx); err != nil {
+		t.Fatal(err)
+	}
+	wantKPIs, wantCharts := 0, 0
+	for _, s := range fx.Sections {
+		wantKPIs += len(s.Metrics)
+		wantCharts += len(s.Series)
+	}
+	if got := p.Count(".kpi"); got != wantKPIs {
+		t.Fatalf("%d KPI cards, want %d", got, wantKPIs)
+	}
+	if got := p.Count(".chart svg path.chart-line"); got != wantCharts {
+		t.Fatalf("%d charts, want %d", got, wantCharts)
+	}
+	badge := func(metric string) string {
+		return Eval[string](p, `document.querySelector('[data-metric="`+metric+`"] .badge').className`)
+	}
+	for metric, want := range map[string]string{
+		"active_users": "badge-good", // up, and up is good
+		"new_users":    "badge-bad",  // down, and up is good
+		"refunds_usd":  "badge-bad",  // up, and up is bad
+		"position":     "badge-good", // down, and a lower position is better
+	} {
+		if got := badge(metric); !strings.Contains(got, want) {
+			t.Errorf("%s badge has classes %q, want %s", metric, got, want)
+		}
+	}
+	if got := p.Text(`[data-metric="new_customers"] .badge [aria-hidden]`); got != "New" {
+		t.Errorf("a change from zero reads %q", got)
+	}
+	if got := p.Text(`[data-metric="gross_volume_usd"] .kpi-value`); got != "$84,210.50" {
+		t.Errorf("gross volume reads %q", got)
+	}
+	if got := p.Text(`[data-metric="engagement_rate"] .kpi-value`); got != "61.4%" {
+		t.Errorf("engagement rate reads %q", got)
+	}
+
+	// The failed section says why and links to the integrations page.
+	gh := p.Text("section[aria-labelledby='sec-github'] .notice")
+	if !strings.Contains(gh, "access was revoked") {
+		t.Errorf("the GitHub section says %q", gh)
+	}
+	if n := p.Count("section[aria-labelledby='sec-github'] a[href='/app/integrations']"); n != 1 {
+		t.Errorf("%d reconnect links in the failed section", n)
+	}
+	p.WaitVisible("table caption")
+	if got := p.Count(".table-card tbody tr"); got != 9 {
+		t.Errorf("%d rows in the top tables, want 9", got)
+	}
+
+	p.Screenshot("report", true)
+
+	// Hover and keyboard read-outs.
+	readout := ".chart-grid .chart .chart-readout"
+	before := p.Text(readout)
+	box := Eval[[]float64](p, `(() => { const r = document.querySelector('.chart svg').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
+	p.do(chromedp.MouseEvent(chromedp.MouseMoved, box[0]+box[2]*0.5, box[1]+box[3]*0.5))
+	if hovered := p.Text(readout); hovered == before || !strings.Contains(hovered, " on ") {
+		t.Errorf("hovering the chart reads %q (before: %q)", hovered, before)
+	}
+	p.do(chromedp.MouseEvent(chromedp.MouseMoved, 1, 1), chromedp.Focus(chromedp.CSS(".chart svg")), chromedp.KeyEvent(kb.Home))
+	if got := p.Text(readout); !strings.Contains(got, "Oct 31") {
+		t.Errorf("Home reads %q, want the first day", got)
+	}
+	p.do(chromedp.KeyEvent(kb.ArrowRight))
+	if got := p.Text(readout); !strings.Contains(got, "Nov 1") {
+		t.Errorf("ArrowRight reads %q, want the second day", got)
+	}
+	p.do(chromedp.Blur(chromedp.CSS(".chart svg")))
+
+	// CSV download link.
+	href := Eval[string](p, `document.querySelector('a[download][href*="format=csv"]').getAttribute('href')`)
+	if href != "/api/reports/fixture-report?format=csv" {
+		t.Errorf("CSV link = %q", href)
+	}
+	name, body := p.WaitDownload(func() { p.Click(`a[href*="format=csv"]`) })
+	if !strings.HasSuffix(name, ".csv") || !strings.HasPrefix(string(body), "provider,") {
+		t.Errorf("downloaded %q: %q", name, body)
+	}
+
+	p.A11y()
+
+	// Printing hides the app's header, the buttons and the read-outs.
+	call(p, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+	hidden := Eval[[]string](p, `['.site-header', '.page-actions', '.chart-readout', '.site-footer'].map((s) => getComputedStyle(document.querySelector(s)).display)`)
+	for i, d := range hidden {
+		if d != "none" {
+			t.Errorf("in print, element %d is displayed as %q", i, d)
+		}
+	}
+	call(p, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""})
+
+	// Phone width: no horizontal scrolling of the page itself.
+	p.viewport(375, 812, chromedp.EmulateMobile)
+	if w := Eval[int](p, `document.documentElement.scrollWidth`); w > 375 {
+		t.Errorf("at 375 px the page is %d px wide", w)
+	}
+	p.Screenshot("report-mobile", false)
+	p.viewport(1280, 860)
+}
+
+// The integrations page shows each provider's state and the access it asks for in words;
+// connect goes to the provider; disconnect asks first; ?connected= and ?error= after the
+// OAuth redirect are explained.
+func TestIntegrationsPageStates(t *testing.T) {
+	t.Parallel()
+	a := newAccountAs(t, "katherine@example.com")
+	p := openTab(t)
+	p.SignIn(a.Email, a.Password)
+
+	var mu sync.Mutex
+	var posts []string
+	p.Intercept("*/api/integrations*", func(method string, u *url.URL, body string) *reply {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case method == "GET" && u.Path == "/api/integrations":
+			return &reply{Status: 200, Type: "application/json", Body: integrationsFixture}
+		case method == "GET" && u.Path == "/api/integrations/choices" && u.Query().Get("provider") == "google-analytics":
+			return &reply{Status: 200, Type: "application/json", Body: choicesFixture}
+		case method == "GET" && u.Path == "/api/integrations/choices":
+			return jsonReply(404, map[string]any{"error": map[string]string{"code": "not_found", "message": "Nothing to choose."}})
+		case method == "POST" && u.Path == "/api/integrations/connect":
+			posts = append(posts, "connect "+body)
+			return jsonReply(200, map[string]string{"authorize_url": "/app/integrations?connected=stripe"})
+		case method == "POST" && u.Path == "/api/integrations/disconnect":
+			posts = append(posts, "disconnect "+body)
+			return &reply{Status: 204}
+		case method == "PUT" && u.Path == "/api/integrations/choices":
+			posts = append(posts, "choices "+body)
+			var in struct{ Selected []string }
+			var c map[string]any
+			_ = json.Unmarshal([]byte(body), &in)
+			_ = json.Unmarshal(choicesFixture, &c)
+			var picked []any
+			for _, o := range c["choices"].([]any) {
+				if o.(map[string]any)["id"] == in.Selected[0] {
+					picked = append(picked, o)
+				}
+			}
+			c["selected"] = picked
+			return jsonReply(200, c)
+		}
+		return nil
+	})
+
+	p.Visit("/app/integrations?error=access_denied&provider=stripe")
+	p.WaitVisible("#flash .notice-error")
+	if got := p.Text("#flash"); !strings.Contains(got, "You cancelled at Stripe") {
+		t.Errorf("after ?error=access_denied the page says %q", got)
+	}
+	p.WaitAt("/app/integrations") // the address bar is tidied
+	p.WaitVisible(".integration")
+	if n := p.Count(".integration"); n != 5 {
+		t.Fatalf("%d providers shown", n)
+	}
+	if got := p.Text(`[data-provider="search-console"] [data-action="connect"]`); got != "Reconnect Search Console" {
+		t.Errorf("needs_reauth offers %q", got)
+	}
+	if got := p.Text(`[data-provider="stripe"] .scope-list`); !strings.Contains(got, "monthly recurring revenue") {
+		t.Errorf("Stripe's scopes read %q", got)
+	}
+	if got := p.Text(`[data-provider="google-analytics"] .scope-list`); !strings.Contains(got, "Read-only") {
+		t.Errorf("GA4's scopes read %q", got)
+	}
+	p.WaitVisible(`[data-provider="google-analytics"] select[name="selected"]`)
+	if got := Eval[string](p, `document.querySelector('[data-provider="google-analytics"] select').value`); got != "properties/311" {
+		t.Errorf("the chosen property is %q", got)
+	}
+	p.A11y()
+	p.Screenshot("integrations", false)
+
+	// Choose another property.
+	p.Select(`[data-provider="google-analytics"] select`, "properties/312")
+	p.Click(`[data-provider="google-analytics"] .choose button[type=submit]`)
+	p.WaitFor("saved", `document.querySelector('[data-provider="google-analytics"] .choose [role=status]').textContent === 'Saved.'`)
+	if got := p.Text(`[data-provider="google-analytics"] [data-selected]`); got != "acme.example — staging" {
+		t.Errorf("after saving, reporting on %q", got)
+	}
+
+	// Disconnect asks first; Cancel changes nothing.
+	p.Click(`[data-provider="google-analytics"] [data-action="disconnect"]`)
+	p.WaitVisible("dialog[open]")
+	p.Click("dialog[open] button[value=no]")
+	p.WaitGone("dialog")
+	p.Click(`[data-provider="google-analytics"] [data-action="disconnect"]`)
+	p.Click("dialog[open] button[value=yes]")
+	p.WaitVisible("#flash .notice-success")
+
+	// Connect goes to the provider's authorize URL (here straight back, as after consent).
+	p.Click(`[data-provider="stripe"] [data-action="connect"]`)
+	p.WaitFor("the connected message", `document.querySelector('#flash .notice-success') && document.querySelector('#flash').textContent.includes('Stripe is connected')`)
+
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{
+		`choices {"provider":"google-analytics","selected":["properties/312"]}`,
+		`disconnect {"provider":"google-analytics"}`,
+		`connect {"provider":"stripe"}`,
+	}
+	if strings.Join(posts, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the page sent:\n%s\nwant:\n%s", strings.Join(posts, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// The reports list shows each report's status in words and keeps checking while one is
+// being made; "New report" sends a preset or a date range and opens the new report; an API
+// error on a field is shown beside it.
+func TestReportsListAndNewReport(t *testing.T) {
+	t.Parallel()
+	a := newAccountAs(t, "ada@example.com")
+	p := openTab(t)
+	p.SignIn(a.Email, a.Password)
+
+	var mu sync.Mutex
+	var posts []string
+	lists := 0
+	row := func(id, title, status, created string, prev [2]string) map[string]any {
+		return map[string]any{"id": id, "title": title, "status": status, "created_at": created,
+			"period": map[string]string{"start": "", "end": "", "previous_start": prev[0], "previous_end": prev[1]}}
+	}
+	p.Intercept("*/api/reports*", func(method string, u *url.URL, body string) *reply {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case method == "GET" && u.Path == "/api/reports":
+			lists++
+			first := "running"
+			if lists > 1 {
+				first = "ready"
+			}
+			return jsonReply(200, map[string]any{"reports": []any{
+				row("r4", "Nov 21 – Nov 27, 2026", first, "2026-11-28T08:00:00Z", [2]string{"2026-11-14", "2026-11-20"}),
+				row("fixture-report", "Oct 31 – Nov 27, 2026", "partial", "2026-11-28T07:30:00Z", [2]string{"2026-10-03", "2026-10-30"}),
+				row("r2", "Oct 1 – Oct 31, 2026", "ready", "2026-11-01T07:00:00Z", [2]string{"2026-09-01", "2026-09-30"}),
+				row("r1", "Sep 1 – Sep 30, 2026", "failed", "2026-10-01T07:00:00Z", [2]string{"2026-08-01", "2026-08-31"}),
+			}})
+		case method == "POST" && u.Path == "/api/reports":
+			posts = append(posts, body)
+			if strings.Contains(body, `"start"`) && len(posts) == 2 {
+				return jsonReply(422, map[string]any{"error": map[string]string{"code": "invalid_period", "message": "The period can cover at most 366 days.", "field": "period.end"}})
+			}
+			return jsonReply(202, map[string]string{"id": "fixture-report", "status": "queued"})
+		case method == "GET" && u.Path == "/api/reports/fixture-report":
+			return &reply{Status: 200, Type: "application/json", Body: reportFixture}
+		}
+		return nil
+	})
+
+	p.Visit("/app")
+	p.WaitVisible("#reports table")
+	if got := p.Count("#reports tbody tr"); got != 4 {
+		t.Fatalf("%d reports listed", got)
+	}
+	p.WaitFor("the list to refresh itself", `document.querySelector('#reports tbody tr:first-child .badge').textContent === 'Ready'`)
+	if got := p.Text("#reports tbody tr:nth-child(2) .badge"); got != "Partly ready" {
+		t.Errorf("a partial report is labelled %q", got)
+	}
+	p.A11y()
+	p.Screenshot("app", false)
+
+	// A custom range: the date inputs appear, an error lands beside "To".
+	p.Click("#new-report input[value=custom]")
+	p.WaitVisible("#custom-range")
+	p.Select("#start", "2025-01-01")
+	p.Select("#end", "2026-11-27")
+	p.Click("#new-report button[type=submit]") // first POST: accepted
+	p.WaitAt("/app/reports/fixture-report")
+	p.WaitVisible(".kpi")
+	p.Visit("/app")
+	p.Click("#new-report input[value=custom]")
+	p.Select("#start", "2024-01-01")
+	p.Select("#end", "2026-11-27")
+	p.Click("#new-report button[type=submit]") // second POST: refused
+	p.WaitVisible("#new-report .field-error")
+	if got := Eval[string](p, `document.querySelector('#new-report .field-error').closest('.field').querySelector('input').id`); got != "end" {
+		t.Errorf("the error is shown beside #%s", got)
+	}
+	// A preset.
+	p.Click("#new-report input[value=last_28_days]")
+	p.Click("#new-report button[type=submit]")
+	p.WaitAt("/app/reports/fixture-report")
+
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{
+		`{"period":{"start":"2025-01-01","end":"2026-11-27"}}`,
+		`{"period":{"start":"2024-01-01","end":"2026-11-27"}}`,
+		`{"period":"last_28_days"}`,
+	}
+	if strings.Join(posts, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the page sent:\n%s\nwant:\n%s", strings.Join(posts, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// Schedules: weekly and monthly bodies as docs/API.md has them, the list with the next run,
+// and delete after a confirmation.
+func TestSchedulesPage(t *testing.T) {
+	t.Parallel()
+	a := newAccountAs(t, "margaret@example.com")
+	p := openTab(t)
+	p.SignIn(a.Email, a.Password)
+
+	var mu sync.Mutex
+	var sent []string
+	list := []map[string]any{}
+	p.Intercept("*/api/schedules*", func(method string, u *url.URL, body string) *reply {
+		mu.Lock()
+		defer mu.Unlock()
+		switch method {
+		case "GET":
+			return jsonReply(200, map[string]any{"schedules": list})
+		case "POST":
+			sent = append(sent, body)
+			var sc map[string]any
+			_ = json.Unmarshal([]byte(body), &sc)
+			sc["id"] = "s" + string(rune('0'+len(list)))
+			sc["next_run_at"] = "2026-11-30T07:00:00Z" // 08:00 in Paris
+			list = append(list, sc)
+			return jsonReply(201, sc)
+		case "DELETE":
+			sent = append(sent, "DELETE "+u.RawQuery)
+			list = list[:0]
+			return &reply{Status: 204}
+		}
+		return nil
+	})
+	p.Visit("/app/schedules")
+	p.WaitVisible("#schedules .empty")
+	p.Select("#weekday", "1")
+	p.Select("#hour", "8")
+	p.Select("#timezone", "Europe/Paris")
+	p.Click("#new-schedule button[type=submit]")
+	p.WaitVisible("#schedules table")
+	if got := p.Text("#schedules tbody th"); got != "Every Monday at 08:00 (Europe/Paris)" {
+		t.Errorf("the schedule reads %q", got)
+	}
+	p.A11y()
+	p.Screenshot("schedules", false)
+
+	p.Click("#new-schedule input[value=monthly]")
+	p.WaitVisible("#day")
+	p.Select("#day", "31")
+	p.Click("#new-schedule button[type=submit]")
+	p.WaitFor("two schedules", `document.querySelectorAll('#schedules tbody tr').length === 2`)
+
+	p.Click("#schedules tbody tr:first-child button")
+	p.Click("dialog[open] button[value=yes]")
+	p.WaitVisible("#schedules .empty")
+
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{
+		`{"cadence":"weekly","hour":8,"timezone":"Europe/Paris","weekday":1}`,
+		`{"cadence":"monthly","hour":8,"timezone":"Europe/Paris","day":31}`,
+		`DELETE id=s0`,
+	}
+	if strings.Join(sent, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the page sent:\n%s\nwant:\n%s", strings.Join(sent, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -1,0 +1,61 @@
+// The shell of every signed-in page (/app…): find out who is signed in, or send the visitor to
+// /login and back; show the account in the header; sign out.
+
+import { get, post, whenSignedOut } from './api.js';
+import { $, $$, h, replace, notice } from './dom.js';
+import { loginURL } from './nav.js';
+import { setTimeZone } from './format.js';
+
+let leaving = false;
+
+function toLogin() {
+  if (leaving) return;
+  leaving = true;
+  window.location.replace(loginURL());
+}
+
+// startApp resolves to the signed-in user, after filling the header. A signed-out visitor is
+// sent to /login?next=<this page> and the promise never resolves, so page code after it does
+// not run.
+export async function startApp() {
+  whenSignedOut(toLogin);
+  markCurrentNav();
+  $('[data-sign-out]')?.addEventListener('click', signOut);
+  let user;
+  try {
+    ({ user } = await get('/api/me'));
+  } catch (err) {
+    // Signed out: toLogin is on its way. Anything else (Metriqs unreachable, 503): say so
+    // in place of the page. Either way the page's own code must not run.
+    if (err.status !== 401) {
+      replace($('main'), h('div', { class: 'container' }, notice('error', err.message, ' ', h('a', { href: window.location.pathname + window.location.search }, 'Try again'))));
+    }
+    return new Promise(() => {});
+  }
+  setTimeZone(user.timezone);
+  for (const el of $$('[data-user-email]')) el.textContent = user.email;
+  document.body.classList.add('signed-in');
+  return user;
+}
+
+async function signOut(ev) {
+  const button = ev.currentTarget;
+  button.disabled = true;
+  try {
+    await post('/api/auth/logout');
+  } finally {
+    leaving = true;
+    window.location.assign('/login?signed_out=1');
+  }
+}
+
+// markCurrentNav sets aria-current on the header link of this section of the app.
+function markCurrentNav() {
+  const path = window.location.pathname.replace(/\/$/, '') || '/';
+  for (const a of $$('.main-nav a')) {
+    const href = a.getAttribute('href');
+    const current = href === path || (href === '/app' && path.startsWith('/app/reports'));
+    if (current) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}

@@ -1,0 +1,172 @@
+// /app/reports/{id} (vercel.json rewrites it to this page): one report — a KPI card per
+// metric, a chart per daily series, the top-N tables, and why a section is missing. While the
+// report is queued or running, the page checks again every two seconds by itself.
+
+import { startApp } from '../app.js';
+import { get, del } from '../api.js';
+import { $, h, replace, notice, loading, confirmDialog } from '../dom.js';
+import { metricValue, change, day, dayRange, dateTime, statusLabel, providerName, providerMark } from '../format.js';
+import { lineChart } from '../chart.js';
+
+await startApp();
+
+const root = $('#report');
+const id = reportId();
+const POLL_MS = 2000;
+let timer = 0;
+
+if (!id) {
+  replace(root, notFound());
+} else {
+  await load();
+}
+
+// reportId reads the id from /app/reports/{id}, or from ?id= when the page is opened at its
+// own path (/app/report?id=…), as the rewrite passes it.
+function reportId() {
+  const m = window.location.pathname.match(/^\/app\/reports\/([^/]+)\/?$/);
+  if (m) return decodeURIComponent(m[1]);
+  return new URLSearchParams(window.location.search).get('id') || '';
+}
+
+async function load() {
+  clearTimeout(timer);
+  let report;
+  try {
+    report = await get(`/api/reports/${encodeURIComponent(id)}`);
+  } catch (err) {
+    replace(root, err.status === 404 ? notFound() : notice('error', err.message, ' ', retryButton()));
+    return;
+  }
+  render(report);
+  if (report.status === 'queued' || report.status === 'running') timer = setTimeout(load, POLL_MS);
+}
+
+function render(r) {
+  const title = r.title || 'Report';
+  document.title = `${title} · Metriqs`;
+  const p = r.period || {};
+  const busy = r.status === 'queued' || r.status === 'running';
+  const csvName = `metriqs-report-${p.start || id}${p.end ? `-to-${p.end}` : ''}.csv`;
+
+  const head = h('div', { class: 'page-head' },
+    h('div', null,
+      h('h1', null, title),
+      h('p', { class: 'report-meta' },
+        h('span', { class: `badge status-${r.status}` }, statusLabel(r.status)),
+        p.start ? h('span', null, `${days(p.start, p.end)} days`) : null,
+        p.previous_start ? h('span', null, `compared with ${dayRange(p.previous_start, p.previous_end)}`) : null,
+      ),
+    ),
+    busy ? null : h('div', { class: 'page-actions' },
+      h('a', { class: 'btn', href: `/api/reports/${encodeURIComponent(id)}?format=csv`, download: csvName }, 'Download CSV'),
+      h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, 'Print or save as PDF'),
+      h('button', { type: 'button', class: 'btn btn-quiet btn-danger-quiet', onclick: remove }, 'Delete'),
+    ),
+  );
+  const printed = h('p', { class: 'print-only small muted' },
+    `Metriqs report · made ${dateTime(r.completed_at || r.created_at)}`);
+
+  const body = [];
+  if (busy) {
+    body.push(h('div', { class: 'card progress-panel' },
+      loading(r.status === 'queued' ? 'Your report is queued…' : 'Gathering your numbers…'),
+      h('p', { class: 'muted' }, 'This usually takes a few seconds. The page updates by itself when the report is ready.'),
+    ));
+  } else if (r.status === 'failed') {
+    body.push(notice('error', h('strong', null, 'This report could not be made. '),
+      r.error ? `${r.error} ` : 'The reasons are below. ',
+      'Reconnect what needs it on the ', h('a', { href: '/app/integrations' }, 'Integrations'), ' page, then create the report again.'));
+  } else if (r.status === 'partial') {
+    body.push(notice('warn', 'Some sections could not be included; each one says why below.'));
+  }
+  const sections = r.sections || [];
+  if (!busy && sections.length === 0) {
+    body.push(h('div', { class: 'empty' },
+      h('h3', null, 'Nothing to show'),
+      h('p', null, 'No integration was connected when this report was made. ', h('a', { href: '/app/integrations' }, 'Connect one'), ', then create a new report.'),
+    ));
+  }
+  for (const sec of sections) body.push(section(sec));
+
+  replace(root, head, printed, ...body);
+}
+
+function days(start, end) {
+  return Math.round((day(end) - day(start)) / 86_400_000) + 1;
+}
+
+function section(sec) {
+  const name = providerName(sec.provider);
+  const hid = `sec-${sec.provider}`;
+  const failed = sec.status && sec.status !== 'ok' && sec.status !== 'ready';
+  const units = new Map((sec.metrics || []).map((m) => [m.key, m]));
+  return h('section', { class: 'section', 'aria-labelledby': hid },
+    h('div', { class: 'section-head' },
+      h('span', { class: 'provider-mark', 'aria-hidden': 'true' }, providerMark(sec.provider)),
+      h('h2', { id: hid }, name),
+      failed ? h('span', { class: 'badge status-failed' }, 'Not included') : null,
+    ),
+    failed || sec.error ? notice('warn',
+      h('strong', null, `${name} could not be included. `), sec.error || 'The provider did not answer.', ' ',
+      h('a', { href: '/app/integrations', class: 'no-print' }, `Reconnect ${name}`)) : null,
+    sec.metrics && sec.metrics.length ? h('ul', { class: 'kpi-grid', 'aria-label': `${name} metrics` }, sec.metrics.map(kpi)) : null,
+    sec.series && sec.series.length ? h('div', { class: 'chart-grid' }, sec.series.map((se) => {
+      const m = units.get(se.key);
+      return lineChart({ title: se.label || (m && m.label) || se.key, points: se.points, unit: se.unit || (m && m.unit) || 'count' });
+    })) : null,
+    sec.tables && sec.tables.length ? h('div', { class: 'table-grid' }, sec.tables.map(topTable)) : null,
+  );
+}
+
+function kpi(m) {
+  const c = change(m);
+  const foot = m.snapshot
+    ? [h('span', { class: 'badge' }, 'Now'), h('span', null, 'Current value, no history')]
+    : [
+      h('span', { class: `badge badge-${c.tone}`, title: c.words },
+        h('span', { 'aria-hidden': 'true' }, c.text), h('span', { class: 'visually-hidden' }, c.words)),
+      h('span', null, `vs ${metricValue(m.previous, m.unit)}`),
+    ];
+  return h('li', { class: 'card kpi', dataset: { metric: m.key } },
+    h('p', { class: 'kpi-label' }, m.label || m.key),
+    h('p', { class: 'kpi-value' }, metricValue(m.value, m.unit)),
+    h('p', { class: 'kpi-foot' }, foot),
+  );
+}
+
+function topTable(t) {
+  const numeric = (v) => /^[\s\d.,%+\-−$€£¥]+$/.test(String(v)) && /\d/.test(String(v));
+  const cols = t.columns || [];
+  const rows = t.rows || [];
+  return h('div', { class: 'card table-card' }, h('div', { class: 'table-wrap' }, h('table', null,
+    h('caption', null, t.title || t.key),
+    h('thead', null, h('tr', null, cols.map((c, i) => h('th', { scope: 'col', class: i > 0 && rows.length && rows.every((r) => numeric(r[i])) ? 'num' : null }, c)))),
+    h('tbody', null, rows.length
+      ? rows.map((r) => h('tr', null, r.map((cell, i) => h('td', { class: i > 0 && numeric(cell) ? 'num' : null }, cell))))
+      : h('tr', null, h('td', { colspan: Math.max(cols.length, 1), class: 'muted' }, 'Nothing in this period.'))),
+  )));
+}
+
+function notFound() {
+  return h('div', { class: 'empty' },
+    h('h1', null, 'Report not found'),
+    h('p', null, 'It may have been deleted, or the link is incomplete.'),
+    h('p', null, h('a', { class: 'btn btn-primary', href: '/app' }, 'See all reports')),
+  );
+}
+
+function retryButton() {
+  return h('button', { type: 'button', class: 'btn btn-small', onclick: () => { replace(root, loading()); load(); } }, 'Try again');
+}
+
+async function remove() {
+  const ok = await confirmDialog({ title: 'Delete this report?', body: 'The report and its figures will be removed. This cannot be undone.', confirm: 'Delete report', danger: true });
+  if (!ok) return;
+  try {
+    await del(`/api/reports/${encodeURIComponent(id)}`);
+    window.location.assign('/app');
+  } catch (err) {
+    root.prepend(notice('error', err.message));
+  }
+}
