@@ -1,12 +1,13 @@
-// Command reseal re-seals every stored OAuth token under the newest TOKEN_KEYS key, so that
-// an older key can be removed from the ring afterwards:
+// Command reseal re-seals every stored OAuth token and TOTP secret under the newest
+// TOKEN_KEYS key, so that an older key can be removed from the ring afterwards:
 //
 //  1. put the new key first in TOKEN_KEYS (keep the old one after it) and deploy;
 //  2. run `go run ./cmd/reseal` with the same environment (REDIS_URL, TOKEN_KEYS, …);
 //  3. when it reports 0 unreadable, remove the old key, after QStash's retries of any
 //     revocation queued before step 1 are over (those carry tokens sealed with it).
 //
-// It walks the index of integrations, never the keyspace, and is safe to run again.
+// It walks the indexes of integrations and of 2FA users, never the keyspace, and is safe to
+// run again.
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/trymetriqs/metriqs/lib/account"
 	"github.com/trymetriqs/metriqs/lib/integration"
 )
 
@@ -33,8 +35,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, "reseal:", err)
 		os.Exit(1)
 	}
-	if st.Unreadable > 0 {
-		fmt.Fprintln(os.Stderr, "reseal: some tokens are sealed with a key no longer in TOKEN_KEYS; those integrations will ask their users to reconnect")
+	accounts, err := account.Default()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "reseal:", err)
+		os.Exit(1)
+	}
+	ts, err := accounts.ResealTOTP(ctx)
+	fmt.Printf("TOTP secrets checked: %d, re-sealed: %d, unreadable: %d\n", ts.Checked, ts.Resealed, ts.Unreadable)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "reseal:", err)
+		os.Exit(1)
+	}
+	if st.Unreadable > 0 || ts.Unreadable > 0 {
+		fmt.Fprintln(os.Stderr, "reseal: some values are sealed with a key no longer in TOKEN_KEYS; those integrations ask their users to reconnect, and those 2FA users sign in with a recovery code")
 		os.Exit(2)
 	}
 }

@@ -51,6 +51,7 @@ func (s *Service) Close(ctx context.Context, w http.ResponseWriter, sess *sessio
 	_, err = s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, s.userKey(rec.ID), fDeleted, s.now().Unix())
 		p.Del(ctx, s.emailKey(rec.Email))
+		p.SRem(ctx, s.totpIndexKey(), rec.ID)
 		s.log.Add(ctx, p, rec.ID, audit.AccountDeleted, c, "")
 		if also != nil {
 			also(p)

@@ -120,6 +120,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, sess *session.Session, code s
 		p.Del(ctx, s.pendingKey(u.ID))
 		replaceRecovery(ctx, p, rk, codes)
 		p.HSet(ctx, s.userKey(u.ID), fTOTP, "1")
+		p.SAdd(ctx, s.totpIndexKey(), u.ID)
 		s.st.Own(ctx, p, u.ID, tk, rk)
 		s.log.Add(ctx, p, u.ID, audit.TOTPEnabled, c, "")
 		return nil
@@ -281,6 +282,7 @@ func (s *Service) DisableTOTP(ctx context.Context, sess *session.Session, in Dis
 	}
 	_, err := s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, s.totpKey(sess.UserID), s.recoveryKey(sess.UserID))
+		p.SRem(ctx, s.totpIndexKey(), sess.UserID)
 		p.HSet(ctx, s.userKey(sess.UserID), fTOTP, "0")
 		s.log.Add(ctx, p, sess.UserID, audit.TOTPDisabled, c, "")
 		return nil

@@ -77,3 +77,11 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMatches is what one sign-in costs in CPU: one bcrypt-12 comparison.
+func BenchmarkMatches(b *testing.B) {
+	h, _ := Hash("correct horse battery")
+	for b.Loop() {
+		Matches(h, "correct horse battery")
+	}
+}

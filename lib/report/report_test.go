@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/metrics"
 	"github.com/trymetriqs/metriqs/lib/period"
@@ -234,23 +232,6 @@ func TestGenerateFetchesInParallel(t *testing.T) {
 	}
 }
 
-type counter struct{ n atomic.Int64 }
-
-func (c *counter) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (c *counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		switch cmd.Name() {
-		case "hello", "auth", "select", "client":
-		default:
-			c.n.Add(1)
-		}
-		return next(ctx, cmd)
-	}
-}
-func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { c.n.Add(1); return next(ctx, cmds) }
-}
-
 // Storing a finished report is one round trip, whatever the number of sections.
 func TestFinishIsOneRoundTrip(t *testing.T) {
 	for _, n := range []int{1, 5, 20} {
@@ -262,13 +243,12 @@ func TestFinishIsOneRoundTrip(t *testing.T) {
 		s, _, st := newService(t, fetchers)
 		r := create(t, s, "u1")
 		outs := s.fetchAll(context.Background(), "u1", r)
-		c := &counter{}
-		st.R.AddHook(c)
+		c := storetest.CountRoundTrips(st)
 		if err := s.finish(context.Background(), "u1", r, outs); err != nil {
 			t.Fatal(err)
 		}
-		if c.n.Load() != 1 {
-			t.Fatalf("%d sections stored in %d round trips", n, c.n.Load())
+		if c.N() != 1 {
+			t.Fatalf("%d sections stored in %d round trips", n, c.N())
 		}
 	}
 }

@@ -6,11 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/store"
@@ -85,36 +82,17 @@ func TestAuthenticate(t *testing.T) {
 	}
 }
 
-type countingHook struct{ calls atomic.Int64 }
-
-func (h *countingHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (h *countingHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		// HELLO, AUTH and SELECT happen once per new connection, not per request.
-		switch cmd.Name() {
-		case "hello", "auth", "select", "client":
-		default:
-			h.calls.Add(1)
-		}
-		return next(ctx, cmd)
-	}
-}
-func (h *countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { h.calls.Add(1); return next(ctx, cmds) }
-}
-
 // The standing target: authenticating a request costs one Redis round trip.
 func TestAuthenticateIsOneRoundTrip(t *testing.T) {
 	m, _, st := newManager(t)
 	_, req := signIn(t, m, "u1")
-	hook := &countingHook{}
-	st.R.AddHook(hook)
+	hook := storetest.CountRoundTrips(st)
 	for i := 0; i < 3; i++ {
 		if _, err := m.Authenticate(req); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := hook.calls.Load(); n != 3 {
+	if n := hook.N(); n != 3 {
 		t.Fatalf("3 authentications took %d round trips", n)
 	}
 }
