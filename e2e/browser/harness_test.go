@@ -195,14 +195,32 @@ func (p *Tab) viewport(w, h int64, opts ...chromedp.EmulateViewportOption) {
 	p.do(chromedp.EmulateViewport(w, h, opts...))
 }
 
-// do runs actions with a time limit per call.
+// do runs actions with a time limit per call. When the page replaces the element between
+// finding it and acting on it (a navigation or a re-render in between: DevTools then answers
+// "Could not find node with given id"), the actions run again on the new element; that
+// failure happens before any input reaches the page, so a retry never acts twice.
 func (p *Tab) do(actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, step)
-	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
+	var err error
+	for range 3 {
+		ctx, cancel := context.WithTimeout(p.ctx, step)
+		err = chromedp.Do(ctx, actions...)
+		cancel()
+		if err == nil || !staleNode(err) {
+			break
+		}
+	}
+	if err != nil {
 		p.t.Fatalf("%v (page %s)", err, p.location())
 	}
+}
+
+// staleNode reports whether err says a node found earlier is no longer in the document.
+func staleNode(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Could not find node with given id") ||
+		strings.Contains(msg, "does not belong to the document") ||
+		strings.Contains(msg, "Cannot find context with specified id")
 }
 
 // Visit opens path on the local server and waits for the load event.
