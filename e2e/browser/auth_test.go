@@ -32,9 +32,8 @@ func TestSignUpLandsInTheAppAndSignOut(t *testing.T) {
 	p.A11y()
 
 	p.SignOut()
-	if got := p.Text("#login-notice"); !strings.Contains(got, "signed out") {
-		t.Fatalf("after signing out the login page says %q", got)
-	}
+	// The notice is written by the page's script after load: wait for its words.
+	p.WaitFor("the signed-out notice", `(document.querySelector('#login-notice')?.textContent || '').includes('signed out')`)
 	// The session is gone: the app sends the visitor to sign in again.
 	p.Visit("/app")
 	p.WaitAt("/login?next=%2Fapp")
