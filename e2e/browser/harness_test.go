@@ -333,13 +333,23 @@ func (p *Tab) WaitPath(desc string, ok func(path string) bool) string {
 	deadline := time.Now().Add(step)
 	last := ""
 	for time.Now().Before(deadline) {
-		if last = p.Path(); last != "" && ok(last) {
+		if last = p.Path(); last != "" && ok(last) && p.loaded(last) {
 			return last
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	p.t.Fatalf("waited for the page to be at %s; it is at %q, showing:\n%s", desc, last, p.visibleText())
 	return ""
+}
+
+// loaded reports whether the document at path has finished loading: the tab's URL changes
+// when a navigation commits, before the new document is parsed, so checking the page right
+// after the URL matched would read the old document or half of the new one.
+func (p *Tab) loaded(path string) bool {
+	ctx, cancel := context.WithTimeout(p.ctx, 2*time.Second)
+	defer cancel()
+	doc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState === 'complete' ? location.pathname + location.search : ''`))
+	return err == nil && doc == path
 }
 
 // WaitAt waits until the page is exactly at path (path and query).
