@@ -3,11 +3,11 @@
 package account
 
 import (
-	"sync"
 	"time"
 
 	"github.com/trymetriqs/metriqs/lib/audit"
 	"github.com/trymetriqs/metriqs/lib/config"
+	"github.com/trymetriqs/metriqs/lib/lazy"
 	"github.com/trymetriqs/metriqs/lib/password"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/ratelimit"
@@ -45,34 +45,24 @@ func New(sessions *session.Manager, sealer *seal.Sealer) *Service {
 		now: sessions.Now, matches: password.Matches, sealer: sealer}
 }
 
-var (
-	once    sync.Once
-	def     *Service
-	errInit error
-)
+var instance = lazy.New(func() (*Service, error) {
+	m, err := session.Default()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	sealer, err := seal.New(cfg.TokenKeys)
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	return New(m, sealer), nil
+})
 
 // Default is the function instance's Service, built on first use.
-func Default() (*Service, error) {
-	once.Do(func() {
-		m, err := session.Default()
-		if err != nil {
-			errInit = err
-			return
-		}
-		cfg, err := config.FromEnv()
-		if err != nil {
-			errInit = problem.Internal(err)
-			return
-		}
-		sealer, err := seal.New(cfg.TokenKeys)
-		if err != nil {
-			errInit = problem.Internal(err)
-			return
-		}
-		def = New(m, sealer)
-	})
-	return def, errInit
-}
+func Default() (*Service, error) { return instance.Get() }
 
 // Sessions is the session manager the service uses.
 func (s *Service) Sessions() *session.Manager { return s.sessions }

@@ -11,7 +11,8 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"sync"
+
+	"github.com/trymetriqs/metriqs/lib/lazy"
 )
 
 // Config is the validated configuration of one function instance.
@@ -174,17 +175,10 @@ func checkAppURL(raw string, dev bool) error {
 	return nil
 }
 
-var (
-	once   sync.Once
-	cached *Config
-	errEnv error
-)
+var fromEnv = lazy.New(func() (*Config, error) { return Load(os.Getenv) })
 
 // FromEnv loads the configuration from the process environment once per function instance.
-func FromEnv() (*Config, error) {
-	once.Do(func() { cached, errEnv = Load(os.Getenv) })
-	return cached, errEnv
-}
+func FromEnv() (*Config, error) { return fromEnv.Get() }
 
 func orDefault(v, def string) string {
 	if v == "" {

@@ -11,8 +11,8 @@ package integration
 import (
 	"context"
 	"errors"
+	"github.com/trymetriqs/metriqs/lib/lazy"
 	"net/http"
-	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -108,34 +108,24 @@ func New(o Options) *Service {
 	return &Service{o: o, log: audit.New(o.Store, o.Now), limits: ratelimit.New(o.Store)}
 }
 
-var (
-	once    sync.Once
-	def     *Service
-	errInit error
-)
+var instance = lazy.New(func() (*Service, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	st, err := store.Default()
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := seal.New(cfg.TokenKeys)
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	return New(Options{Store: st, Sealer: sealer, Providers: provider.New(cfg), AppURL: cfg.AppURL}), nil
+})
 
 // Default is the function instance's Service, built from the environment on first use.
-func Default() (*Service, error) {
-	once.Do(func() {
-		cfg, err := config.FromEnv()
-		if err != nil {
-			errInit = problem.Internal(err)
-			return
-		}
-		st, err := store.Default()
-		if err != nil {
-			errInit = err
-			return
-		}
-		sealer, err := seal.New(cfg.TokenKeys)
-		if err != nil {
-			errInit = problem.Internal(err)
-			return
-		}
-		def = New(Options{Store: st, Sealer: sealer, Providers: provider.New(cfg), AppURL: cfg.AppURL})
-	})
-	return def, errInit
-}
+func Default() (*Service, error) { return instance.Get() }
 
 // identify reads the session cookie.
 func identify(r *http.Request) (string, error) {

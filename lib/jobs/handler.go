@@ -8,10 +8,10 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/trymetriqs/metriqs/lib/config"
+	"github.com/trymetriqs/metriqs/lib/lazy"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/store"
 	"github.com/trymetriqs/metriqs/lib/web"
@@ -31,36 +31,24 @@ type Runner struct {
 	DoneTTL    time.Duration
 }
 
-var (
-	defaultOnce   sync.Once
-	defaultRunner *Runner
-	errDefault    error
-)
+var runner = lazy.New(func() (*Runner, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	st, err := store.Default()
+	if err != nil {
+		return nil, err
+	}
+	return &Runner{
+		Verifier: &Verifier{AppURL: cfg.AppURL, CurrentSigningKey: cfg.QStash.CurrentSigningKey, NextSigningKey: cfg.QStash.NextSigningKey},
+		Store:    st,
+	}, nil
+})
 
 // DefaultRunner is the function instance's Runner, built on first use from config.FromEnv
 // and store.Default.
-func DefaultRunner() (*Runner, error) {
-	defaultOnce.Do(func() {
-		cfg, err := config.FromEnv()
-		if err != nil {
-			errDefault = err
-			return
-		}
-		st, err := store.Default()
-		if err != nil {
-			errDefault = err
-			return
-		}
-		defaultRunner = &Runner{
-			Verifier: &Verifier{AppURL: cfg.AppURL, CurrentSigningKey: cfg.QStash.CurrentSigningKey, NextSigningKey: cfg.QStash.NextSigningKey},
-			Store:    st,
-		}
-	})
-	if errDefault != nil {
-		return nil, problem.Internal(errDefault)
-	}
-	return defaultRunner, nil
-}
+func DefaultRunner() (*Runner, error) { return runner.Get() }
 
 // Handler is the POST handler of api/jobs/<job>.go, using DefaultRunner:
 //

@@ -10,13 +10,13 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
 	"github.com/upstash/qstash-go"
 
 	"github.com/trymetriqs/metriqs/lib/config"
+	"github.com/trymetriqs/metriqs/lib/lazy"
 	"github.com/trymetriqs/metriqs/lib/outbound"
 	"github.com/trymetriqs/metriqs/lib/problem"
 )
@@ -60,27 +60,20 @@ func NewPublisher(appURL string, q config.QStash, hc *http.Client) (*Publisher, 
 	return &Publisher{appURL: appURL, baseURL: base, token: q.Token, hc: hc}, nil
 }
 
-var (
-	pubOnce sync.Once
-	pub     *Publisher
-	errPub  error
-)
+var publisher = lazy.New(func() (*Publisher, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	p, err := NewPublisher(cfg.AppURL, cfg.QStash, outbound.NewClient(DefaultTimeout))
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	return p, nil
+})
 
 // Default is the function instance's Publisher, built on first use from config.FromEnv.
-func Default() (*Publisher, error) {
-	pubOnce.Do(func() {
-		cfg, err := config.FromEnv()
-		if err != nil {
-			errPub = err
-			return
-		}
-		pub, errPub = NewPublisher(cfg.AppURL, cfg.QStash, outbound.NewClient(DefaultTimeout))
-	})
-	if errPub != nil {
-		return nil, problem.Internal(errPub)
-	}
-	return pub, nil
-}
+func Default() (*Publisher, error) { return publisher.Get() }
 
 // URL is the absolute destination of job: AppURL + /api/jobs/ + job.
 func (p *Publisher) URL(job string) string { return p.appURL + Path(job) }

@@ -2,7 +2,7 @@ package report
 
 import (
 	"context"
-	"sync"
+	"github.com/trymetriqs/metriqs/lib/lazy"
 	"time"
 
 	"github.com/trymetriqs/metriqs/lib/account"
@@ -16,40 +16,29 @@ import (
 	"github.com/trymetriqs/metriqs/lib/store"
 )
 
-var (
-	once    sync.Once
-	def     *Service
-	errInit error
-)
+var instance = lazy.New(func() (*Service, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	st, err := store.Default()
+	if err != nil {
+		return nil, err
+	}
+	conns, err := integration.Default()
+	if err != nil {
+		return nil, err
+	}
+	pub, err := jobs.Default()
+	if err != nil {
+		return nil, err
+	}
+	return New(st, conns, metrics.Fetchers(cfg.AppURL), pub, time.Now), nil
+})
 
 // Default is the function instance's Service: the store, the user's integrations, the
 // provider fetchers (the sandbox's metrics API lives at APP_URL) and the QStash publisher.
-func Default() (*Service, error) {
-	once.Do(func() {
-		cfg, err := config.FromEnv()
-		if err != nil {
-			errInit = problem.Internal(err)
-			return
-		}
-		st, err := store.Default()
-		if err != nil {
-			errInit = err
-			return
-		}
-		conns, err := integration.Default()
-		if err != nil {
-			errInit = err
-			return
-		}
-		pub, err := jobs.Default()
-		if err != nil {
-			errInit = err
-			return
-		}
-		def = New(st, conns, metrics.Fetchers(cfg.AppURL), pub, time.Now)
-	})
-	return def, errInit
-}
+func Default() (*Service, error) { return instance.Get() }
 
 // limitRequests bounds on-demand reports: each one calls every connected provider's API.
 var limitRequests = ratelimit.Limit{Name: "reports-user", Max: 30, Window: time.Hour}

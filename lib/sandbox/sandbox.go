@@ -19,10 +19,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/trymetriqs/metriqs/lib/config"
+	"github.com/trymetriqs/metriqs/lib/lazy"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/provider"
 	"github.com/trymetriqs/metriqs/lib/session"
@@ -73,39 +73,29 @@ func New(o Options) *Server {
 	return &Server{o: o}
 }
 
-var (
-	once    sync.Once
-	def     *Server
-	errInit error
-)
+var instance = lazy.New(func() (*Server, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	if !cfg.DemoProvider {
+		return nil, problem.NotFound("No endpoint at this path.")
+	}
+	st, err := store.Default()
+	if err != nil {
+		return nil, err
+	}
+	return New(Options{
+		Store:       st,
+		Client:      provider.DemoCredentials(cfg.TokenKeys),
+		RedirectURI: cfg.AppURL + provider.CallbackPath,
+		Identify:    identify,
+	}), nil
+})
 
 // Default is the function instance's sandbox. Where the sandbox is off it answers 404, so
 // the endpoints do not exist there.
-func Default() (*Server, error) {
-	once.Do(func() {
-		cfg, err := config.FromEnv()
-		if err != nil {
-			errInit = problem.Internal(err)
-			return
-		}
-		if !cfg.DemoProvider {
-			errInit = problem.NotFound("No endpoint at this path.")
-			return
-		}
-		st, err := store.Default()
-		if err != nil {
-			errInit = err
-			return
-		}
-		def = New(Options{
-			Store:       st,
-			Client:      provider.DemoCredentials(cfg.TokenKeys),
-			RedirectURI: cfg.AppURL + provider.CallbackPath,
-			Identify:    identify,
-		})
-	})
-	return def, errInit
-}
+func Default() (*Server, error) { return instance.Get() }
 
 // identify is the sandbox's sign-in: the Metriqs session of the same browser.
 func identify(r *http.Request) (string, error) {

@@ -2,7 +2,7 @@ package schedule
 
 import (
 	"context"
-	"sync"
+	"github.com/trymetriqs/metriqs/lib/lazy"
 	"time"
 
 	"github.com/trymetriqs/metriqs/lib/account"
@@ -10,29 +10,20 @@ import (
 	"github.com/trymetriqs/metriqs/lib/store"
 )
 
-var (
-	once    sync.Once
-	def     *Service
-	errInit error
-)
+var instance = lazy.New(func() (*Service, error) {
+	st, err := store.Default()
+	if err != nil {
+		return nil, err
+	}
+	reports, err := report.Default()
+	if err != nil {
+		return nil, err
+	}
+	return New(st, reports, time.Now), nil
+})
 
 // Default is the function instance's Service.
-func Default() (*Service, error) {
-	once.Do(func() {
-		st, err := store.Default()
-		if err != nil {
-			errInit = err
-			return
-		}
-		reports, err := report.Default()
-		if err != nil {
-			errInit = err
-			return
-		}
-		def = New(st, reports, time.Now)
-	})
-	return def, errInit
-}
+func Default() (*Service, error) { return instance.Get() }
 
 // CreateFor adds a schedule for a signed-in user; without a time zone in the input, the
 // user's profile time zone is used.

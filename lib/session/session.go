@@ -8,10 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/trymetriqs/metriqs/lib/lazy"
 	"net/http"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -56,29 +56,20 @@ func NewManager(st *store.Store, keys config.KeyRing, prodCookie bool, now func(
 	return &Manager{st: st, keys: keys, secure: prodCookie, now: now}
 }
 
-var (
-	once    sync.Once
-	def     *Manager
-	errInit error
-)
+var instance = lazy.New(func() (*Manager, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	st, err := store.Default()
+	if err != nil {
+		return nil, err
+	}
+	return NewManager(st, cfg.SessionKeys, !cfg.Dev, time.Now), nil
+})
 
 // Default is the function instance's Manager, built from the environment on first use.
-func Default() (*Manager, error) {
-	once.Do(func() {
-		cfg, err := config.FromEnv()
-		if err != nil {
-			errInit = problem.Internal(err)
-			return
-		}
-		st, err := store.Default()
-		if err != nil {
-			errInit = err
-			return
-		}
-		def = NewManager(st, cfg.SessionKeys, !cfg.Dev, time.Now)
-	})
-	return def, errInit
-}
+func Default() (*Manager, error) { return instance.Get() }
 
 // Store is the store the manager writes to.
 func (m *Manager) Store() *store.Store { return m.st }

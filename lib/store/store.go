@@ -9,12 +9,12 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trymetriqs/metriqs/lib/config"
+	"github.com/trymetriqs/metriqs/lib/lazy"
 	"github.com/trymetriqs/metriqs/lib/problem"
 )
 
@@ -57,31 +57,23 @@ func tune(opt *redis.Options) {
 	opt.DisableIdentity = true
 }
 
-var (
-	once     sync.Once
-	instance *Store
-	errOpen  error
-)
+var instance = lazy.New(func() (*Store, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	if cfg.RedisURL == "" {
+		return nil, problem.Internal(errors.New("store: REDIS_URL is not set (the local server sets it to its embedded Redis)"))
+	}
+	s, err := Open(cfg.RedisURL, cfg.RedisPrefix)
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	return s, nil
+})
 
 // Default is the function instance's store, built on first use from the configuration.
-func Default() (*Store, error) {
-	once.Do(func() {
-		cfg, err := config.FromEnv()
-		if err != nil {
-			errOpen = err
-			return
-		}
-		if cfg.RedisURL == "" {
-			errOpen = errors.New("store: REDIS_URL is not set (the local server sets it to its embedded Redis)")
-			return
-		}
-		instance, errOpen = Open(cfg.RedisURL, cfg.RedisPrefix)
-	})
-	if errOpen != nil {
-		return nil, problem.Internal(errOpen)
-	}
-	return instance, nil
-}
+func Default() (*Store, error) { return instance.Get() }
 
 // Key joins parts under the product's prefix: Key("user", id) → "mq:user:{id}".
 func (s *Store) Key(parts ...string) string {
