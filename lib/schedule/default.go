@@ -2,10 +2,10 @@ package schedule
 
 import (
 	"context"
-	"github.com/trymetriqs/metriqs/lib/lazy"
 	"time"
 
 	"github.com/trymetriqs/metriqs/lib/account"
+	"github.com/trymetriqs/metriqs/lib/lazy"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/store"
 )
