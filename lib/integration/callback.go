@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -200,13 +199,9 @@ func (s *Service) discard(ctx context.Context, userID string, p *provider.Provid
 			}
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, providerTimeout)
-	defer cancel()
 	g := provider.Grant{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken}
 	g.AccountID, _ = tok.Extra("stripe_user_id").(string)
-	if err := p.Revoke(ctx, s.o.HTTPClient, g); err != nil && !errors.Is(err, provider.ErrRejected) {
-		slog.Warn("integration: could not revoke unused tokens", "provider", p.ID, "err", err)
-	}
+	s.revokeOrphan(ctx, userID, p, g, tok.Expiry)
 }
 
 func describeEvent(name, account string) string {

@@ -85,7 +85,7 @@ func (s *Service) disconnect(ctx context.Context, userID string, p *provider.Pro
 	cancel()
 	queued := false
 	if outcome == revokeFailed {
-		if err := s.queueRevoke(ctx, userID, p, g, expiry); err != nil {
+		if err := s.queueRevoke(ctx, userID, p, g, expiry, false); err != nil {
 			slog.Error("integration: could not queue revocation", "provider", p.ID, "err", err)
 		} else {
 			queued = true
@@ -183,11 +183,18 @@ func (s *Service) siblingsRevoked(ctx context.Context, userID string, p *provide
 	}
 }
 
-// revokeQuietly revokes tokens nobody will store, logging a failure.
-func (s *Service) revokeQuietly(ctx context.Context, p *provider.Provider, g provider.Grant) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revokeTimeout)
-	defer cancel()
-	if err := p.Revoke(ctx, s.o.HTTPClient, g); err != nil && !errors.Is(err, provider.ErrRejected) {
-		slog.Warn("integration: could not revoke orphaned tokens", "provider", p.ID, "err", err)
+// revokeOrphan revokes tokens no integration will hold. When the provider does not answer,
+// the revocation is queued like a disconnect's: the tokens are live, and nobody else knows
+// of them.
+func (s *Service) revokeOrphan(ctx context.Context, userID string, p *provider.Provider, g provider.Grant, expiry time.Time) {
+	ctx = context.WithoutCancel(ctx)
+	rctx, cancel := context.WithTimeout(ctx, revokeTimeout)
+	outcome := s.revokeNow(rctx, p, g)
+	cancel()
+	if outcome != revokeFailed {
+		return
+	}
+	if err := s.queueRevoke(ctx, userID, p, g, expiry, true); err != nil {
+		slog.Error("integration: could not queue the revocation of unused tokens", "provider", p.ID, "err", err)
 	}
 }

@@ -190,3 +190,47 @@ func TestEveryKeyIsOwned(t *testing.T) {
 		}
 	}
 }
+
+// A refresh in flight when the user disconnects, with the provider's revocation endpoint
+// down throughout: the tokens the refresh brings back are never stored, and they are queued
+// for revocation like the ones the disconnect could not revoke. At GitHub, where refresh
+// tokens rotate, the disconnect's queued grant is spent by then; without the second
+// message the new grant would stay live.
+func TestDisconnectDuringRefreshRevokesTheNewTokens(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	e.connect(t, provider.GitHub)
+	f := e.fakes[provider.GitHub]
+	// Inside the refresh margin, but not so close to expiry that the disconnect renews the
+	// token itself before revoking.
+	e.clock.Add(8*time.Hour - 3*time.Minute)
+	f.RevokeStatus = http.StatusServiceUnavailable
+	f.BeforeToken = func() {
+		if err := e.svc.Disconnect(ctx, e.user, integration.DisconnectInput{Provider: provider.GitHub}, browser); err != nil {
+			t.Errorf("disconnect: %v", err)
+		}
+	}
+	if err := e.probe(t, provider.GitHub); err == nil {
+		t.Fatal("a refresh of a disconnected integration succeeded")
+	}
+	if rec := e.record(t, provider.GitHub); len(rec) != 0 {
+		t.Fatalf("the refresh wrote into a disconnected integration: %v", rec)
+	}
+	msgs := e.pub.messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d revocations queued, want the disconnect's and the refresh's", len(msgs))
+	}
+	f.RevokeStatus = 0
+	for _, m := range msgs {
+		if err := e.svc.RevokeJob(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.Live(); n != 0 {
+		t.Fatalf("%d grants still live after the queued revocations ran", n)
+	}
+	// One disconnect, one "revoked" in the security log: the orphaned tokens are housekeeping.
+	if ev := e.events(t); ev[0] != audit.IntegrationRevoked || slices.Index(ev[1:], audit.IntegrationRevoked) >= 0 {
+		t.Fatalf("security log %v", ev)
+	}
+}

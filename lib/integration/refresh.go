@@ -138,7 +138,7 @@ func (s *Service) refreshLocked(ctx context.Context, userID string, p *provider.
 			// Disconnected while we refreshed: the new tokens must not outlive that. (When
 			// the user connected again instead, they are left alone: at a one-grant provider
 			// revoking them would revoke the new connection too.)
-			s.revokeQuietly(ctx, p, provider.Grant{AccessToken: nt.AccessToken, RefreshToken: nt.RefreshToken, AccountID: rec.AccountID})
+			s.revokeOrphan(ctx, userID, p, provider.Grant{AccessToken: nt.AccessToken, RefreshToken: nt.RefreshToken, AccountID: rec.AccountID}, nt.Expiry)
 		}
 		return nil, time.Time{}, err
 	}

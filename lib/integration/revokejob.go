@@ -27,10 +27,13 @@ type revokeMessage struct {
 	Provider string    `json:"provider"`
 	Grant    string    `json:"grant"`
 	Expiry   time.Time `json:"expiry,omitzero"`
+	// Orphan: tokens no integration ever held (a refresh that ended after a disconnect, a
+	// callback that kept nothing). Their revocation is housekeeping, not a security-log event.
+	Orphan bool `json:"orphan,omitempty"`
 }
 
 // queueRevoke publishes the revocation for retry.
-func (s *Service) queueRevoke(ctx context.Context, userID string, p *provider.Provider, g provider.Grant, expiry time.Time) error {
+func (s *Service) queueRevoke(ctx context.Context, userID string, p *provider.Provider, g provider.Grant, expiry time.Time, orphan bool) error {
 	plain, err := json.Marshal(g)
 	if err != nil {
 		return err
@@ -45,7 +48,7 @@ func (s *Service) queueRevoke(ctx context.Context, userID string, p *provider.Pr
 	}
 	// The same grant queued twice (a disconnect retried by the browser) is one message.
 	sum := sha256.Sum256(plain)
-	_, err = pub.Publish(ctx, RevokeJobName, revokeMessage{UserID: userID, Provider: p.ID, Grant: sealed, Expiry: expiry},
+	_, err = pub.Publish(ctx, RevokeJobName, revokeMessage{UserID: userID, Provider: p.ID, Grant: sealed, Expiry: expiry, Orphan: orphan},
 		jobs.DeduplicationID("revoke-"+hex.EncodeToString(sum[:16])))
 	return err
 }
@@ -92,7 +95,7 @@ func (s *Service) RevokeJob(ctx context.Context, body []byte) error {
 	case err != nil && live != g:
 		// The renewal spent this message's refresh token: a retry of it could no longer
 		// renew. Queue the renewed grant instead, and let this message end.
-		if qerr := s.queueRevoke(ctx, m.UserID, p, live, expiry); qerr != nil {
+		if qerr := s.queueRevoke(ctx, m.UserID, p, live, expiry, m.Orphan); qerr != nil {
 			return fmt.Errorf("revoke-token: %w (and requeueing: %v)", err, qerr)
 		}
 		slog.Warn("revoke-token: failed after renewing the token; requeued with the new one", "provider", p.ID, "err", err)
@@ -101,6 +104,9 @@ func (s *Service) RevokeJob(ctx context.Context, body []byte) error {
 		return fmt.Errorf("revoke-token: %w", err)
 	default:
 		s.siblingsRevoked(ctx, m.UserID, p)
+	}
+	if m.Orphan {
+		return nil
 	}
 	// A deleted account has no index any more; its security log must not come back.
 	if n, err := s.o.Store.R.Exists(ctx, s.o.Store.IndexKey(m.UserID)).Result(); err == nil && n > 0 {
