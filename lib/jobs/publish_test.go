@@ -7,9 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/robfig/cron/v3"
 
 	"github.com/trymetriqs/metriqs/lib/config"
 	"github.com/trymetriqs/metriqs/lib/jobs"
@@ -157,12 +161,25 @@ func TestEnsureSchedule(t *testing.T) {
 	if err != nil || !created || other == id {
 		t.Fatalf("another cron: %q %v %v", other, created, err)
 	}
+	// QStash refuses an invalid cron; nothing is created.
 	if _, _, err := p.EnsureSchedule(ctx, "tick", "every hour"); err == nil {
 		t.Fatal("an invalid cron was accepted")
 	}
 	list := srv.Schedules()
 	if len(list) != 2 || list[0].Destination != "https://app.metriqs.test/api/jobs/tick" {
 		t.Fatalf("schedules = %+v", list)
+	}
+}
+
+// Every product schedule is a standard cron QStash will accept, for a job function that exists.
+func TestProductSchedulesParse(t *testing.T) {
+	for _, s := range jobs.Schedules {
+		if _, err := cron.ParseStandard(s.Cron); err != nil {
+			t.Errorf("%s: %q: %v", s.Job, s.Cron, err)
+		}
+		if _, err := os.Stat(filepath.Join("..", "..", filepath.FromSlash(jobs.Path(s.Job))+".go")); err != nil {
+			t.Errorf("%s: no function for it: %v", s.Job, err)
+		}
 	}
 }
 
