@@ -139,12 +139,15 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	}
 	if c.RedisURL != "" {
-		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
-			problems = append(problems, "REDIS_URL must be a redis:// or rediss:// URL")
+		if err := checkRedisURL(c.RedisURL, c.Dev); err != nil {
+			problems = append(problems, err.Error())
 		}
 	}
 	if !c.Dev {
-		if c.SessionKeys.containsAny(devSessionKey, devTokenKey) || c.TokenKeys.containsAny(devSessionKey, devTokenKey) ||
+		if c.QStash.URL != "" && !strings.HasPrefix(c.QStash.URL, "https://") {
+			problems = append(problems, "QSTASH_URL must use https outside development")
+		}
+		if c.SessionKeys.holdsSecretOf(devSessionKey, devTokenKey) || c.TokenKeys.holdsSecretOf(devSessionKey, devTokenKey) ||
 			c.QStash.CurrentSigningKey == devCurrentSig || c.QStash.NextSigningKey == devNextSig {
 			problems = append(problems, "a development key is configured outside development")
 		}
@@ -162,6 +165,26 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("config: %s", strings.Join(dedupe(problems), "; "))
 	}
 	return c, nil
+}
+
+// checkRedisURL holds production to the security page's "TLS 1.2 or higher" in transit:
+// rediss:// (go-redis then dials with TLS, at least 1.2), and no skip_verify, which would
+// accept any certificate.
+func checkRedisURL(raw string, dev bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return errors.New("REDIS_URL must be a redis:// or rediss:// URL")
+	}
+	if dev {
+		return nil
+	}
+	if u.Scheme != "rediss" {
+		return errors.New("REDIS_URL must use rediss:// (TLS) outside development")
+	}
+	if u.Query().Has("skip_verify") {
+		return errors.New("REDIS_URL must not set skip_verify outside development")
+	}
+	return nil
 }
 
 func checkAppURL(raw string, dev bool) error {

@@ -61,16 +61,22 @@ func TestLoadProductionRefusesMissingSecrets(t *testing.T) {
 }
 
 func TestLoadProductionRefusesDevelopmentKeys(t *testing.T) {
-	for name, value := range map[string]string{
-		"SESSION_KEYS":               devSessionKey,
-		"TOKEN_KEYS":                 devTokenKey,
-		"QSTASH_CURRENT_SIGNING_KEY": devCurrentSig,
-		"QSTASH_NEXT_SIGNING_KEY":    devNextSig,
+	secretOf := func(ring string) string { _, secret, _ := strings.Cut(ring, ":"); return secret }
+	for _, tc := range []struct{ name, value string }{
+		{"SESSION_KEYS", devSessionKey},
+		{"TOKEN_KEYS", devTokenKey},
+		{"QSTASH_CURRENT_SIGNING_KEY", devCurrentSig},
+		{"QSTASH_NEXT_SIGNING_KEY", devNextSig},
+		// The secret is what is public, not the id: renamed, or kept as an older key.
+		{"SESSION_KEYS", "s1:" + secretOf(devSessionKey)},
+		{"TOKEN_KEYS", "t1:" + secretOf(devTokenKey)},
+		{"TOKEN_KEYS", keyB + ",old:" + secretOf(devTokenKey)},
+		{"SESSION_KEYS", "s9:" + secretOf(devTokenKey)},
 	} {
 		env := production()
-		env[name] = value
+		env[tc.name] = tc.value
 		if _, err := Load(envOf(env)); err == nil || !strings.Contains(err.Error(), "development key") {
-			t.Errorf("%s = dev default: err = %v", name, err)
+			t.Errorf("%s = %s: err = %v", tc.name, tc.value, err)
 		}
 	}
 }
@@ -95,25 +101,31 @@ func TestLoadDevelopmentRefusedOnVercel(t *testing.T) {
 }
 
 func TestLoadRejectsBadValues(t *testing.T) {
-	cases := map[string]string{
-		"APP_URL":          "http://app.trymetriqs.com", // plain http outside development
-		"REDIS_URL":        "http://example.com",
-		"METRIQS_ENV":      "staging",
-		"TOKEN_KEYS":       "k1:c2hvcnQ=",                // 5 bytes
-		"SESSION_KEYS":     keyA + "," + keyA,            // duplicate id
-		"GITHUB_CLIENT_ID": "only-the-id-without-secret", // half a credential
-	}
-	for name, value := range cases {
+	for _, tc := range []struct{ name, value string }{
+		{"APP_URL", "http://app.trymetriqs.com"}, // plain http outside development
+		{"APP_URL", "https://app.trymetriqs.com/some/path"},
+		{"REDIS_URL", "http://example.com"},
+		{"REDIS_URL", "redis://default:pw@example.upstash.io:6379"},                   // no TLS
+		{"REDIS_URL", "rediss://default:pw@example.upstash.io:6379?skip_verify=true"}, // any certificate
+		{"QSTASH_URL", "http://qstash.upstash.io"},
+		{"METRIQS_ENV", "staging"},
+		{"TOKEN_KEYS", "k1:c2hvcnQ="},                      // 5 bytes
+		{"SESSION_KEYS", keyA + "," + keyA},                // duplicate id
+		{"GITHUB_CLIENT_ID", "only-the-id-without-secret"}, // half a credential
+	} {
 		env := production()
-		env[name] = value
+		env[tc.name] = tc.value
 		if _, err := Load(envOf(env)); err == nil {
-			t.Errorf("%s=%q accepted", name, value)
+			t.Errorf("%s=%q accepted", tc.name, tc.value)
 		}
 	}
-	env := production()
-	env["APP_URL"] = "https://app.trymetriqs.com/some/path"
-	if _, err := Load(envOf(env)); err == nil {
-		t.Error("APP_URL with a path accepted")
+}
+
+// The local server and the tests run on a plain local Redis and a local QStash.
+func TestLoadDevelopmentAllowsLocalServices(t *testing.T) {
+	c, err := Load(envOf(map[string]string{"METRIQS_ENV": "development", "REDIS_URL": "redis://127.0.0.1:6379/9", "QSTASH_URL": "http://127.0.0.1:8080"}))
+	if err != nil || c.RedisURL != "redis://127.0.0.1:6379/9" {
+		t.Fatalf("development config: %+v, %v", c, err)
 	}
 }
 

@@ -2,6 +2,9 @@ package seal
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -93,5 +96,38 @@ func TestRotation(t *testing.T) {
 	}
 	if _, err := sealer(t, k2).Open(v, aad); !errors.Is(err, ErrUnknownKey) {
 		t.Fatalf("value of a removed key: %v", err)
+	}
+}
+
+// The format is AES-256-GCM with the whole 32-byte key, checked both ways against a cipher
+// built here from the standard library alone: a sealer that used a shorter key, another mode
+// or no AAD could neither open this value nor produce one that opens here.
+func TestIsAES256GCM(t *testing.T) {
+	ring, _ := config.ParseKeyRing(k1)
+	block, err := aes.NewCipher(ring[0].Secret)
+	if err != nil || len(ring[0].Secret) != 32 {
+		t.Fatalf("test key: %d bytes, %v", len(ring[0].Secret), err)
+	}
+	gcm, _ := cipher.NewGCM(block)
+	s := sealer(t, k1)
+	aad := AAD("u1", "github", "access_token")
+
+	nonce := bytes.Repeat([]byte{7}, gcm.NonceSize())
+	mine := "v1.k1." + base64.RawURLEncoding.EncodeToString(gcm.Seal(nonce, nonce, []byte("token-a"), []byte(aad)))
+	if got, err := s.Open(mine, aad); err != nil || string(got) != "token-a" {
+		t.Fatalf("Open of a standard AES-256-GCM value = %q, %v", got, err)
+	}
+
+	sealed, err := s.Seal([]byte("token-b"), aad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(sealed, "v1.k1."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := gcm.NonceSize()
+	if got, err := gcm.Open(nil, data[:ns], data[ns:], []byte(aad)); err != nil || string(got) != "token-b" {
+		t.Fatalf("standard AES-256-GCM open of Seal's output = %q, %v", got, err)
 	}
 }

@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -55,6 +56,11 @@ func tune(opt *redis.Options) {
 	// Upstash speaks RESP2 and RESP3; the CLIENT SETINFO handshake adds a round trip on every
 	// new connection for no benefit here.
 	opt.DisableIdentity = true
+	// rediss://: the security page promises TLS 1.2 or higher in transit, whatever go-redis's
+	// default becomes. (lib/config refuses plain redis:// and skip_verify in production.)
+	if opt.TLSConfig != nil && opt.TLSConfig.MinVersion < tls.VersionTLS12 {
+		opt.TLSConfig.MinVersion = tls.VersionTLS12
+	}
 }
 
 var instance = lazy.New(func() (*Store, error) {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net/http"
 	"testing"
@@ -87,5 +88,23 @@ func TestOpenTLS(t *testing.T) {
 	opt := s.R.(*redis.Client).Options()
 	if opt.TLSConfig == nil || opt.Password != "secret" || opt.PoolSize != 4 {
 		t.Fatalf("options = TLS %v, pool %d", opt.TLSConfig, opt.PoolSize)
+	}
+}
+
+// rediss:// dials with TLS 1.2 or higher and checks the certificate (security page: "TLS 1.2
+// or higher"); nothing is dialled here, the client's options are the promise.
+func TestOpenRedissUsesTLS12(t *testing.T) {
+	s, err := store.Open("rediss://default:pw@example.upstash.io:6379", "mq:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, ok := s.R.(*redis.Client)
+	if !ok {
+		t.Fatalf("client is %T", s.R)
+	}
+	tc := c.Options().TLSConfig
+	if tc == nil || tc.MinVersion < tls.VersionTLS12 || tc.InsecureSkipVerify || tc.ServerName != "example.upstash.io" {
+		t.Fatalf("TLS config = %+v", tc)
 	}
 }
