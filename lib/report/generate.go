@@ -34,8 +34,8 @@ func (s *Service) Generate(ctx context.Context, body []byte) error {
 	if finished(rec.Status) {
 		return nil
 	}
-	if err := store.Err(s.st.R.HSet(ctx, s.key(in.ReportID), "status", Running).Err()); err != nil {
-		return err
+	if started, err := s.markRunning(ctx, in.ReportID); err != nil || !started {
+		return err // !started: deleted or finished since the load
 	}
 	sections := s.fetchAll(ctx, rec.UserID, &rec.Doc)
 	last := jobs.DeliveryFrom(ctx).Retried >= Retries
@@ -107,6 +107,24 @@ func transient(outs []outcome) error {
 		}
 	}
 	return nil
+}
+
+// startScript marks a report running only while it exists and has not finished: a plain
+// HSET on a report deleted meanwhile would create a stub outside the user's index, which
+// neither the purge nor the 30-day backstop would ever remove.
+var startScript = redisScript(`
+local st = redis.call('HGET', KEYS[1], 'status')
+if st ~= 'queued' and st ~= 'running' then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+return 1
+`)
+
+func (s *Service) markRunning(ctx context.Context, id string) (bool, error) {
+	n, err := startScript.Run(ctx, s.st.R, []string{s.key(id)}, Running).Int()
+	if err != nil {
+		return false, store.Err(fmt.Errorf("report: mark %s running: %w", id, err))
+	}
+	return n == 1, nil
 }
 
 // finishScript stores a finished report only if it has not finished yet, counts it in the

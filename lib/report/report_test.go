@@ -162,6 +162,40 @@ func TestGeneratePartialAndIdempotent(t *testing.T) {
 	}
 }
 
+// A report deleted while its job runs stays deleted: the job neither marks a stub running
+// (outside the user's index, it would outlive the purge and the 30-day backstop) nor stores
+// the finished document.
+func TestGenerateNeverRecreatesADeletedReport(t *testing.T) {
+	ctx := context.Background()
+	s, _, st := newService(t, map[string]metrics.Fetcher{"demo": okSection("demo", 1)})
+	r := create(t, s, "u1")
+	if err := s.Delete(ctx, "u1", r.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Deleted between the job's load and its start.
+	if started, err := s.markRunning(ctx, r.ID); err != nil || started {
+		t.Fatalf("markRunning on a deleted report = %v, %v", started, err)
+	}
+	if keys := storetest.Keys(t, st); len(keys) != 0 {
+		t.Fatalf("marking a deleted report running left %v", keys)
+	}
+
+	// Deleted while its sections are fetched.
+	r = create(t, s, "u1")
+	s.fetchers["demo"] = fetchFunc(func(context.Context) (*metrics.Section, error) {
+		if err := s.Delete(ctx, "u1", r.ID); err != nil {
+			t.Error(err)
+		}
+		return okSection("demo", 1)(ctx)
+	})
+	if err := s.Generate(ctx, body(r.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if keys := storetest.Keys(t, st); len(keys) != 0 {
+		t.Fatalf("a report deleted during its job came back: %v", keys)
+	}
+}
+
 func TestGenerateTransientRetriesUntilLastAttempt(t *testing.T) {
 	s, _, _ := newService(t, map[string]metrics.Fetcher{
 		"demo":   okSection("demo", 1),
