@@ -58,6 +58,11 @@ func TestResealTOTPAfterKeyRotation(t *testing.T) {
 	if v := st.R.HGet(ctx, rotated.totpKey(u.ID), "secret").Val(); !strings.HasPrefix(v, "v1.k2.") {
 		t.Fatalf("secret still sealed as %.8s", v)
 	}
+	for k, v := range storetest.Values(t, st) {
+		if strings.Contains(k+v, e.Secret) {
+			t.Fatalf("%s holds the TOTP secret in plaintext after the re-seal", k)
+		}
+	}
 	if stats, _ := rotated.ResealTOTP(ctx); stats.Resealed != 0 {
 		t.Fatal("a second run re-sealed again")
 	}

@@ -50,14 +50,18 @@ func (s *Service) ChangePassword(ctx context.Context, sess *session.Session, in 
 	if err != nil {
 		return problem.Internal(fmt.Errorf("change password: hash: %w", err))
 	}
-	if err := store.Err(s.st.R.HSet(ctx, s.userKey(sess.UserID), fPass, hash).Err()); err != nil {
-		return err
-	}
-	n, err := s.sessions.RevokeAll(ctx, sess.UserID, sess.ID)
+	// The new hash and its security-log entry land together; the other sessions go after the
+	// hash, so that one signed in with the old password a moment before is caught too.
+	_, err = s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.userKey(sess.UserID), fPass, hash)
+		s.log.Add(ctx, p, sess.UserID, audit.PasswordChanged, c, "Every other session is signed out.")
+		return nil
+	})
 	if err != nil {
-		return err
+		return store.Err(fmt.Errorf("change password: %w", err))
 	}
-	return s.log.Record(ctx, sess.UserID, audit.PasswordChanged, c, fmt.Sprintf("%d other sessions signed out", n))
+	_, err = s.sessions.RevokeAll(ctx, sess.UserID, sess.ID)
+	return err
 }
 
 // SessionView is one row of GET /api/account/sessions.

@@ -13,6 +13,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/integration"
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/provider"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 // TestDisconnectWhileProviderIsDown: the local data goes at once; the revocation is queued,
@@ -151,7 +152,7 @@ func TestConnectedAndDisconnectAll(t *testing.T) {
 		t.Fatalf("queued %d, github live %d", len(e.pub.messages()), e.fakes[provider.GitHub].Live())
 	}
 	// Nothing of the integrations is left but the security log.
-	for k := range e.values(t) {
+	for k := range storetest.Values(t, e.st) {
 		if strings.Contains(k, ":integ:") {
 			t.Errorf("left behind: %s", k)
 		}

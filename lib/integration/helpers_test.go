@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -253,45 +252,16 @@ func (e *env) events(t *testing.T) []string {
 // limit counters, the consumed state), to show nothing else changed.
 func (e *env) snapshot(t *testing.T) map[string]string {
 	t.Helper()
-	ctx := context.Background()
-	out := map[string]string{}
-	for _, k := range storetest.Keys(t, e.st) {
+	out := storetest.Values(t, e.st)
+	for k := range out {
 		if strings.Contains(k, ":rl:") || strings.Contains(k, ":oauthstate:") {
-			continue
+			delete(out, k)
 		}
-		out[k] = render(ctx, e.st, k)
 	}
 	return out
 }
 
 // render shows a key's value whatever its type (miniredis has no DUMP for non-strings).
-func render(ctx context.Context, st *store.Store, k string) string {
-	var v any
-	switch st.R.Type(ctx, k).Val() {
-	case "string":
-		v = st.R.Get(ctx, k).Val()
-	case "hash":
-		v = st.R.HGetAll(ctx, k).Val()
-	case "set":
-		m := st.R.SMembers(ctx, k).Val()
-		slices.Sort(m)
-		v = m
-	case "list":
-		v = st.R.LRange(ctx, k, 0, -1).Val()
-	}
-	return fmt.Sprint(v)
-}
-
-// values renders every key under the test prefix.
-func (e *env) values(t *testing.T) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for _, k := range storetest.Keys(t, e.st) {
-		out[k] = render(context.Background(), e.st, k)
-	}
-	return out
-}
-
 func equalMaps(a, b map[string]string) bool {
 	if len(a) != len(b) {
 		return false

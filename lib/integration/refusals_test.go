@@ -10,6 +10,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/config"
 	"github.com/trymetriqs/metriqs/lib/integration"
 	"github.com/trymetriqs/metriqs/lib/provider"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 func TestConnectRefusals(t *testing.T) {
@@ -26,12 +27,12 @@ func TestConnectRefusals(t *testing.T) {
 		if name == "not configured" {
 			svc = e.withoutStripe(t)
 		}
-		before := e.values(t)
+		before := storetest.Values(t, e.st)
 		_, err := svc.Connect(ctx, e.user, integration.ConnectInput{Provider: tc.provider})
 		if problemCode(err) != tc.code {
 			t.Errorf("%s: %v, want %s", name, err, tc.code)
 		}
-		if !equalMaps(before, e.values(t)) {
+		if !equalMaps(before, storetest.Values(t, e.st)) {
 			t.Errorf("%s: stored data changed", name)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/metrics"
 	"github.com/trymetriqs/metriqs/lib/provider"
 	"github.com/trymetriqs/metriqs/lib/seal"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 // plaintext opens the stored tokens of an integration, as only a test may.
@@ -51,7 +52,7 @@ func TestNoPlaintextTokenInRedis(t *testing.T) {
 		}
 		tokens = append(tokens, e.plaintext(t, e.user, id)...)
 	}
-	for k, v := range e.values(t) {
+	for k, v := range storetest.Values(t, e.st) {
 		for _, tok := range tokens {
 			if strings.Contains(v, tok) || strings.Contains(k, tok) {
 				t.Fatalf("%s holds a token in plaintext", k)
@@ -195,6 +196,7 @@ func TestReseal(t *testing.T) {
 	ctx := context.Background()
 	e.connect(t, provider.Demo)
 	e.connect(t, provider.GitHub)
+	tokens := append(e.plaintext(t, e.user, provider.Demo), e.plaintext(t, e.user, provider.GitHub)...)
 	e.st.R.SAdd(ctx, e.st.Key("index", "integrations"), "goneaaaaaaaaaaaaaaaaaaaaaa:github")
 
 	e.ring = config.KeyRing{key("k2", 2), key("k1", 1)}
@@ -205,6 +207,14 @@ func TestReseal(t *testing.T) {
 	for _, id := range []string{provider.Demo, provider.GitHub} {
 		if rec := e.record(t, id); !strings.HasPrefix(rec["access_token"], "v1.k2.") || !strings.HasPrefix(rec["refresh_token"], "v1.k2.") {
 			t.Fatalf("%s not re-sealed: %v", id, rec)
+		}
+	}
+	// Re-sealing decrypts every token: none may be left behind in plaintext.
+	for k, v := range storetest.Values(t, e.st) {
+		for _, tok := range tokens {
+			if strings.Contains(k+v, tok) {
+				t.Fatalf("%s holds a token in plaintext after the re-seal", k)
+			}
 		}
 	}
 	// With k1 gone, everything still opens.

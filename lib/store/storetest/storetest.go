@@ -8,7 +8,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/alicebob/miniredis/v2"
@@ -72,4 +74,32 @@ func Keys(t testing.TB, s *store.Store) []string {
 		t.Fatalf("storetest: scan: %v", err)
 	}
 	return keys
+}
+
+// Values renders every key under s's prefix with its whole value (hash fields, set members
+// sorted, list items, sorted-set members with scores), for tests that look for what must not
+// be stored, or that compare the store before and after.
+func Values(t testing.TB, s *store.Store) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string]string{}
+	for _, k := range Keys(t, s) {
+		var v any
+		switch s.R.Type(ctx, k).Val() {
+		case "string":
+			v = s.R.Get(ctx, k).Val()
+		case "hash":
+			v = s.R.HGetAll(ctx, k).Val()
+		case "set":
+			m := s.R.SMembers(ctx, k).Val()
+			slices.Sort(m)
+			v = m
+		case "list":
+			v = s.R.LRange(ctx, k, 0, -1).Val()
+		case "zset":
+			v = s.R.ZRangeWithScores(ctx, k, 0, -1).Val()
+		}
+		out[k] = fmt.Sprint(v)
+	}
+	return out
 }
