@@ -5,6 +5,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/trymetriqs/metriqs/lib/problem"
 )
@@ -23,14 +25,32 @@ import (
 // MaxBody is the largest request body any endpoint accepts (API.md: over 64 KiB is 413).
 const MaxBody = 64 << 10
 
+// Deadlines end a request's work a second before Vercel would stop its function (the
+// maxDuration of vercel.json's functions: 10 s, 60 s for api/jobs), so work still in flight
+// fails as a JSON 503 the client or QStash can retry, instead of a killed function. A
+// lib/routes test holds every function's deadline under its maxDuration.
+const (
+	RequestDeadline = 9 * time.Second
+	JobDeadline     = 59 * time.Second
+)
+
+// DeadlineFor is the deadline of a request to path.
+func DeadlineFor(path string) time.Duration {
+	if strings.HasPrefix(path, "/api/jobs/") {
+		return JobDeadline
+	}
+	return RequestDeadline
+}
+
 // HandlerFunc is an endpoint that reports failure by returning an error; Serve renders it.
 type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // Methods maps an HTTP method to the function serving it.
 type Methods map[string]HandlerFunc
 
-// Serve dispatches r by method, answers 405 with Allow for any other method, renders a
-// returned error as JSON, and turns a panic into a JSON 500 that reveals nothing.
+// Serve dispatches r by method, with the request's deadline (DeadlineFor) on its context,
+// answers 405 with Allow for any other method, renders a returned error as JSON, and turns a
+// panic into a JSON 500 that reveals nothing.
 func Serve(w http.ResponseWriter, r *http.Request, m Methods) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -54,7 +74,9 @@ func Serve(w http.ResponseWriter, r *http.Request, m Methods) {
 		Error(w, r, problem.MethodNotAllowed(allow...))
 		return
 	}
-	if err := h(w, r); err != nil {
+	ctx, cancel := context.WithTimeout(r.Context(), DeadlineFor(r.URL.Path))
+	defer cancel()
+	if err := h(w, r.WithContext(ctx)); err != nil {
 		Error(w, r, err)
 	}
 }
@@ -73,7 +95,11 @@ type body struct {
 // 500 whose cause is logged and never sent. Server errors are logged; client errors are not.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
 	p, ok := problem.As(err)
-	if !ok {
+	switch {
+	case ok:
+	case errors.Is(err, context.DeadlineExceeded):
+		p = problem.Unavailable(err) // the request's deadline: a dependency was too slow
+	default:
 		p = problem.Internal(err)
 	}
 	if p.Status >= 500 {

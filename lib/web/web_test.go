@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -112,6 +114,7 @@ func TestServeRendersErrors(t *testing.T) {
 		{problem.Unavailable(errors.New("dial tcp: refused")), 503, "unavailable", ""},
 		{errors.New("secret internals: password=hunter2"), 500, "internal", ""},
 		{fmtWrap(problem.NotFound("gone")), 404, "not_found", ""},
+		{fmt.Errorf("fetch: %w", context.DeadlineExceeded), 503, "unavailable", ""},
 	}
 	for _, c := range cases {
 		rec := httptest.NewRecorder()
@@ -129,6 +132,25 @@ func TestServeRendersErrors(t *testing.T) {
 }
 
 func fmtWrap(err error) error { return errors.Join(errors.New("context"), err) }
+
+// Every request works under its function's deadline: set when Serve starts, job paths longer.
+func TestServeSetsTheDeadline(t *testing.T) {
+	for path, want := range map[string]time.Duration{"/api/me": RequestDeadline, "/api/reports/item": RequestDeadline, "/api/jobs/tick": JobDeadline} {
+		var got time.Time
+		var ok bool
+		before := time.Now()
+		Serve(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil), Methods{
+			http.MethodGet: func(w http.ResponseWriter, r *http.Request) error {
+				got, ok = r.Context().Deadline()
+				return nil
+			},
+		})
+		after := time.Now()
+		if !ok || got.Before(before.Add(want)) || got.After(after.Add(want)) {
+			t.Errorf("%s: deadline %v (set: %v), want %v after the call", path, got.Sub(before), ok, want)
+		}
+	}
+}
 
 func TestServeRecoversPanic(t *testing.T) {
 	rec := httptest.NewRecorder()
