@@ -4,7 +4,7 @@
 import { startApp } from '../app.js';
 import { get, post, patch, del, isMissingEndpoint } from '../api.js';
 import { $, $$, h, replace, notice, download, copyText } from '../dom.js';
-import { onSubmit } from '../forms.js';
+import { onSubmit, clearErrors } from '../forms.js';
 import { dateTime, ago, userAgent, timeZones, browserTimeZone, setTimeZone } from '../format.js';
 
 let user = await startApp();
@@ -51,6 +51,7 @@ function twoFactor() {
   deleteNeedsCode(user.totp_enabled);
   if (!user.totp_enabled) {
     replace(box,
+      h('div', { id: 'twofa-status' }),
       h('p', { class: 'status-line' }, h('span', { class: 'badge' }, 'Off'),
         h('span', null, 'A stolen password is enough to get into your account.')),
       h('p', { class: 'muted' }, 'With two-factor authentication on, signing in also needs a 6-digit code from an app on your phone, such as 1Password, Google Authenticator or Authy.'),
@@ -74,12 +75,22 @@ function twoFactor() {
     h('p', { class: 'muted small' }, 'Your password alone will then be enough to sign in, and your recovery codes stop working.'),
     h('div', { class: 'form-row' },
       field('disable-password', 'password', 'Password', { type: 'password', autocomplete: 'current-password', required: true }),
-      field('disable-code', 'code', 'Code from your app', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: '7', required: true, class: 'code-input' }),
+      h('div', { class: 'second-factor', id: 'disable-factor' },
+        h('div', { class: 'field', id: 'disable-code-field' },
+          h('label', { for: 'disable-code' }, 'Code from your app'),
+          h('input', { id: 'disable-code', name: 'code', ...codeAttrs })),
+        h('div', { class: 'field', id: 'disable-recovery-field', hidden: true },
+          h('label', { for: 'disable-recovery-code' }, 'Recovery code'),
+          h('input', { id: 'disable-recovery-code', name: 'recovery_code', 'aria-describedby': 'disable-recovery-hint', ...recoveryAttrs }),
+          h('p', { class: 'hint', id: 'disable-recovery-hint' }, recoveryHint)),
+        h('p', { class: 'hint' }, h('button', { type: 'button', class: 'btn-link', id: 'disable-toggle-recovery' }, 'Use a recovery code instead')),
+      ),
     ),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-danger-quiet' }, 'Turn off')),
   );
+  const offFactor = factorChoice(off, $('#disable-toggle-recovery', off));
   onSubmit(off, 'Turning off…', async (v) => {
-    await del('/api/account/totp', { password: v.password, code: v.code.replace(/\s+/g, '') });
+    await del('/api/account/totp', { password: v.password, ...offFactor.body(v) });
     user = { ...user, totp_enabled: false };
     twoFactor();
     replace($('#twofa-status'), notice('success', 'Two-factor authentication is off.'));
@@ -235,6 +246,8 @@ const eventWords = {
   integration_connected: 'Integration connected',
   integration_disconnected: 'Integration disconnected',
   integration_needs_reauth: 'Integration needs reconnecting',
+  integration_revocation_failed: 'Integration access could not be revoked',
+  integration_revoked: 'Integration access revoked',
   account_deleted: 'Account deleted',
 };
 const LOG_PAGE = 20;
@@ -300,7 +313,7 @@ function deleteAccount() {
   const form = $('#delete-form');
   onSubmit(form, 'Deleting…', async (v) => {
     const body = { password: v.password };
-    if (user.totp_enabled) body.code = v.code.replace(/\s+/g, '');
+    if (user.totp_enabled) Object.assign(body, deleteFactor.body(v));
     const res = await post('/api/account/delete', body);
     const by = res && res.purge_by ? dateTime(res.purge_by) : 'within 30 days';
     replace($('main'), h('div', { class: 'container container-narrow' }, h('section', { class: 'card', id: 'deleted', 'aria-labelledby': 'deleted-title' },
@@ -314,14 +327,57 @@ function deleteAccount() {
   });
 }
 
-// deleteNeedsCode shows the code field of the delete form when two-factor is on (the API
-// then requires it) and takes it out of the form otherwise.
+const deleteFactor = factorChoice($('#delete-form'), $('#delete-toggle-recovery'));
+
+// deleteNeedsCode shows the second-factor fields of the delete form (a code from the app, or a
+// recovery code instead) when two-factor is on — the API then requires one — and takes them
+// out of the form otherwise.
 function deleteNeedsCode(on) {
-  $('#delete-code-field').hidden = !on;
-  $('#delete-code').disabled = !on;
+  const box = $('#delete-factor');
+  if (on && box.hidden) deleteFactor.use(false);
+  if (!on) deleteFactor.off();
+  box.hidden = !on;
 }
 
 // ---------------------------------------------------------------- helpers
+
+// The second-factor inputs, as on the sign-in page: a 6-digit code from the authenticator
+// app, or one of the recovery codes ("k7qd-3m9x-a2bc-f8tz"; the API ignores case, spaces and
+// dashes, so a little room is left for how people type them).
+const codeAttrs = { class: 'code-input', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9 ]{6,7}', maxlength: '7', required: true };
+const recoveryAttrs = { class: 'code-input recovery-input', type: 'text', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', maxlength: '32', required: true };
+const recoveryHint = 'One of the codes you saved when you turned on two-factor authentication. Each works once.';
+
+// factorChoice wires a form's "Use a recovery code instead" toggle, as on the sign-in page:
+// one of its `code` and `recovery_code` inputs is shown, the other hidden and disabled (so it
+// is neither validated nor sent). use(on, focus) picks the recovery code (on) or the app's
+// code; off() disables both; body(v) is the second factor for the API: {code} or
+// {recovery_code}.
+function factorChoice(form, toggle) {
+  const code = form.elements.namedItem('code');
+  const recovery = form.elements.namedItem('recovery_code');
+  let recovering = false;
+  function use(on, focus = false) {
+    recovering = on;
+    clearErrors(form);
+    code.closest('.field').hidden = on;
+    code.disabled = on;
+    recovery.closest('.field').hidden = !on;
+    recovery.disabled = !on;
+    toggle.textContent = on ? 'Use a code from your app instead' : 'Use a recovery code instead';
+    if (focus) (on ? recovery : code).focus();
+  }
+  toggle.addEventListener('click', () => use(!recovering, true));
+  use(false);
+  return {
+    use,
+    off() {
+      code.disabled = true;
+      recovery.disabled = true;
+    },
+    body: (v) => (recovering ? { recovery_code: v.recovery_code } : { code: v.code.replace(/\s+/g, '') }),
+  };
+}
 
 // field builds a labelled input inside a .field wrapper.
 function field(id, name, label, attrs) {
