@@ -19,8 +19,9 @@ import (
 	"github.com/trymetriqs/metriqs/lib/store"
 )
 
-// Retention is how long a billing record is kept after it is written.
-const Retention = 7 * 365 * 24 * time.Hour
+// RetainUntil is when a billing record written at t expires: seven calendar years later
+// (7×365 days would fall a day or two short across leap years).
+func RetainUntil(t time.Time) time.Time { return t.AddDate(7, 0, 0) }
 
 // Record is one invoice as the law asks us to keep it.
 type Record struct {
@@ -94,12 +95,13 @@ func (b *Store) Add(ctx context.Context, userID string, r Record) (*Record, erro
 	if !created.Val() {
 		return nil, problem.Conflict("conflict", "A billing record with this invoice id exists.")
 	}
+	until := RetainUntil(b.now())
 	_, err = b.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, k, "issued_at", r.IssuedAt.Unix(), "amount_minor", r.AmountMinor, "currency", r.Currency,
 			"billing_name", r.BillingName, "billing_address", r.Address, "customer", ref)
-		p.Expire(ctx, k, Retention)
+		p.ExpireAt(ctx, k, until)
 		p.SAdd(ctx, b.customerKey(ref), r.InvoiceID)
-		p.Expire(ctx, b.customerKey(ref), Retention)
+		p.ExpireAt(ctx, b.customerKey(ref), until)
 		return nil
 	})
 	if err != nil {
