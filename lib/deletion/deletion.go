@@ -1,8 +1,10 @@
 // Package deletion keeps the data-retention promises: when an account is deleted, its
 // integration tokens are revoked and deleted at once, its sessions end at once, and everything
-// else that is personal — profile, 2FA secrets, reports, schedules, usage, the security log —
-// is purged by a QStash job, with a 30-day expiry on every remaining key as a backstop in case
-// the job never runs. Billing records are not personal data here and stay (lib/billing).
+// else that is personal — profile, 2FA secrets, reports, schedules, usage, the security log,
+// rate-limit counters — is purged by a QStash job, with a 30-day expiry on every remaining key
+// as a backstop in case the job never runs. A revocation that fails at deletion is retried by
+// the purge, which keeps the tokens until it succeeds (or the backstop expires them). Billing
+// records are not personal data here and stay (lib/billing).
 package deletion
 
 import (
@@ -16,7 +18,10 @@ import (
 
 	"github.com/trymetriqs/metriqs/lib/account"
 	"github.com/trymetriqs/metriqs/lib/ids"
+	"github.com/trymetriqs/metriqs/lib/integration"
 	"github.com/trymetriqs/metriqs/lib/jobs"
+	"github.com/trymetriqs/metriqs/lib/ratelimit"
+	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/session"
 	"github.com/trymetriqs/metriqs/lib/store"
 	"github.com/trymetriqs/metriqs/lib/web"
@@ -83,7 +88,8 @@ type purgeBody struct {
 // same transaction, frees the e-mail, ends every session) → stop schedules → revoke and
 // delete integration tokens → put the backstop expiry on every remaining key → publish the
 // purge. After the close, a failing step is logged, not returned: the account is already gone
-// for the user, and the sweep and the backstop finish the work.
+// for the user, and the purge (which retries the revocation), the sweep and the backstop
+// finish the work.
 func (s *Service) Delete(ctx context.Context, w http.ResponseWriter, sess *session.Session, in account.DeleteInput, c web.Client) (time.Time, error) {
 	now := s.now()
 	purgeBy := now.Add(Backstop).UTC().Truncate(time.Second)
@@ -110,7 +116,7 @@ func (s *Service) Delete(ctx context.Context, w http.ResponseWriter, sess *sessi
 	}
 	for _, step := range steps {
 		if err := step.run(); err != nil {
-			slog.Error("account deletion step failed; the sweep and the backstop will finish it", "step", step.name, "err", err)
+			slog.Error("account deletion step failed; the purge, the sweep and the backstop will finish it", "step", step.name, "err", err)
 		}
 	}
 	return purgeBy, nil
@@ -145,7 +151,9 @@ func (s *Service) backstop(ctx context.Context, userID string) error {
 }
 
 // keysOf lists every key that belongs to the user: the user's index, the index itself, and
-// the rate-limit counters kept under the user's id and e-mail address.
+// the rate-limit counters kept under the user's id and e-mail address. Counter keys hold only
+// a hash of their subject, so neither the index nor Verify's text search would find them:
+// every per-user limit must be listed here.
 func (s *Service) keysOf(ctx context.Context, userID string) ([]string, error) {
 	keys, err := s.st.R.SMembers(ctx, s.st.IndexKey(userID)).Result()
 	if err != nil {
@@ -153,6 +161,8 @@ func (s *Service) keysOf(ctx context.Context, userID string) ([]string, error) {
 	}
 	keys = append(keys, s.st.IndexKey(userID))
 	keys = append(keys, s.accounts.UserLimitKeys(userID)...)
+	limits := ratelimit.New(s.st)
+	keys = append(keys, limits.Key(report.RequestLimit, userID), limits.Key(integration.ConnectLimit, userID))
 	if email, err := s.accounts.Email(ctx, userID); err == nil && email != "" {
 		keys = append(keys, s.accounts.LoginLimitKey(email))
 	}

@@ -11,11 +11,13 @@ import (
 	"github.com/trymetriqs/metriqs/lib/ids"
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/store"
+	"github.com/trymetriqs/metriqs/lib/web"
 )
 
-// Purge is the purge-account job: it removes every key of a deleted user, found through the
-// user's index — never by scanning the keyspace. Running it twice, or after a partial run, is
-// safe: it deletes what is still there. It refuses to touch an account that is not deleted.
+// Purge is the purge-account job: it revokes what integrations the deletion could not, then
+// removes every key of a deleted user, found through the user's index — never by scanning the
+// keyspace. Running it twice, or after a partial run, is safe: it revokes and deletes what is
+// still there. It refuses to touch an account that is not deleted.
 func (s *Service) Purge(ctx context.Context, body []byte) error {
 	var in purgeBody
 	if err := json.Unmarshal(body, &in); err != nil || !ids.Valid(in.UserID) || (in.Tombstone != "" && !ids.Valid(in.Tombstone)) {
@@ -24,7 +26,17 @@ func (s *Service) Purge(ctx context.Context, body []byte) error {
 	return s.purge(ctx, in.UserID, in.Tombstone)
 }
 
-// purge removes the user's keys and then the tombstone (when known; the sweep knows it).
+// purge disconnects the user's remaining integrations, then removes the user's keys and then
+// the tombstone (when known; the sweep knows it).
+//
+// Revocation comes first, and its failure fails the purge: the integration records hold the
+// sealed tokens that revocation needs, so they must stay until the provider has revoked them
+// (or the retry is queued with them). The job is then retried by QStash, and once QStash gives
+// up, by the daily sweep, since the tombstone stays until a purge completes. Trade-off: the
+// 30-day backstop expiry is not lifted for this. If revocation keeps failing for 30 days, the
+// records expire with everything else and the grant stays valid at the provider until it
+// lapses there or the user removes Metriqs in the provider's settings; keeping tokens beyond
+// the 30 days we promise would break the retention promise instead.
 func (s *Service) purge(ctx context.Context, userID, tombstone string) error {
 	deleted, err := s.isDeleted(ctx, userID)
 	if err != nil {
@@ -32,6 +44,10 @@ func (s *Service) purge(ctx context.Context, userID, tombstone string) error {
 	}
 	if !deleted {
 		return jobs.Permanent(fmt.Errorf("purge-account: account %s is not deleted", userID))
+	}
+	// A no-op when the deletion's own DisconnectAll succeeded: no integration is left.
+	if err := s.integrations.DisconnectAll(ctx, userID, web.System); err != nil {
+		return fmt.Errorf("purge-account: revoking the integrations of %s failed; keeping them for a retry: %w", userID, err)
 	}
 	keys, err := s.keysOf(ctx, userID)
 	if err != nil {
@@ -68,13 +84,16 @@ func (s *Service) isDeleted(ctx context.Context, userID string) (bool, error) {
 }
 
 // Sweep purges every deleted account whose purge is overdue (its job failed, or was never
-// delivered). A daily QStash schedule runs it.
+// delivered). A daily QStash schedule runs it. An account whose purge fails (its revocation,
+// say) does not hold up the others: the sweep goes on and reports the failures at the end;
+// that account's tombstone stays, so the next sweep tries again.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	due, err := s.st.R.ZRangeByScore(ctx, s.tombstones(), &redis.ZRangeBy{Min: "-inf", Max: unix(s.now()), Count: 1000}).Result()
 	if err != nil {
 		return 0, store.Err(err)
 	}
 	n := 0
+	var failed []error
 	for _, token := range due {
 		uid, err := s.st.R.Get(ctx, s.tombKey(token)).Result()
 		if errors.Is(err, redis.Nil) {
@@ -91,9 +110,10 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 				s.st.R.ZRem(ctx, s.tombstones(), token)
 				continue
 			}
-			return n, err
+			failed = append(failed, err)
+			continue
 		}
 		n++
 	}
-	return n, nil
+	return n, errors.Join(failed...)
 }

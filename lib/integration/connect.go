@@ -17,9 +17,10 @@ import (
 	"github.com/trymetriqs/metriqs/lib/store"
 )
 
-// limitConnect bounds how many authorizations a user can start: each one leaves a pending
-// state in Redis for ten minutes.
-var limitConnect = ratelimit.Limit{Name: "connect-user", Max: 30, Window: 10 * time.Minute}
+// ConnectLimit bounds how many authorizations a user can start: each one leaves a pending
+// state in Redis for ten minutes. Exported for lib/deletion, which purges a deleted user's
+// counter.
+var ConnectLimit = ratelimit.Limit{Name: "connect-user", Max: 30, Window: 10 * time.Minute}
 
 // ConnectInput is the body of POST /api/integrations/connect.
 type ConnectInput struct {
@@ -47,7 +48,7 @@ func (s *Service) Connect(ctx context.Context, userID string, in ConnectInput) (
 	if err != nil {
 		return nil, err
 	}
-	if err := s.limits.Allow(ctx, limitConnect, userID); err != nil {
+	if err := s.limits.Allow(ctx, ConnectLimit, userID); err != nil {
 		return nil, err
 	}
 	state := ids.Token(32)

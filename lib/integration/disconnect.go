@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -45,10 +46,13 @@ func (s *Service) Disconnect(ctx context.Context, userID string, in DisconnectIn
 	if err != nil {
 		return err
 	}
-	return s.disconnect(ctx, userID, p, c)
+	return s.disconnect(ctx, userID, p, c, false)
 }
 
-// DisconnectAll disconnects every integration of userID, for account deletion.
+// DisconnectAll disconnects every integration of userID, for account deletion. Unlike
+// Disconnect, it keeps an integration whose revocation could neither be done nor queued, and
+// returns an error: the account's purge retries it, and the record holds the sealed tokens
+// that revocation needs.
 func (s *Service) DisconnectAll(ctx context.Context, userID string, c web.Client) error {
 	ids, err := s.Connected(ctx, userID)
 	if err != nil {
@@ -57,13 +61,16 @@ func (s *Service) DisconnectAll(ctx context.Context, userID string, c web.Client
 	var errs []error
 	for _, id := range ids {
 		if p, ok := s.o.Providers.Lookup(id); ok {
-			errs = append(errs, s.disconnect(ctx, userID, p, c))
+			errs = append(errs, s.disconnect(ctx, userID, p, c, true))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (s *Service) disconnect(ctx context.Context, userID string, p *provider.Provider, c web.Client) error {
+// errNotRevoked: a revocation failed and could not be queued either.
+var errNotRevoked = errors.New("integration: revocation failed and could not be queued")
+
+func (s *Service) disconnect(ctx context.Context, userID string, p *provider.Provider, c web.Client, keepUnrevoked bool) error {
 	// Wait briefly for a refresh in flight, so that what is revoked is the newest token. If
 	// the lock stays busy, go on: the refresh will find the record gone and revoke what it got.
 	lctx, cancel := context.WithTimeout(ctx, disconnectLockWait)
@@ -90,6 +97,9 @@ func (s *Service) disconnect(ctx context.Context, userID string, p *provider.Pro
 		} else {
 			queued = true
 		}
+	}
+	if outcome == revokeFailed && !queued && keepUnrevoked {
+		return fmt.Errorf("%w: %s", errNotRevoked, p.ID)
 	}
 	if err := s.remove(ctx, userID, p, rec, outcome, queued, c); err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/provider"
 	"github.com/trymetriqs/metriqs/lib/store/storetest"
+	"github.com/trymetriqs/metriqs/lib/web"
 )
 
 // TestDisconnectWhileProviderIsDown: the local data goes at once; the revocation is queued,
@@ -233,5 +234,35 @@ func TestDisconnectDuringRefreshRevokesTheNewTokens(t *testing.T) {
 	// One disconnect, one "revoked" in the security log: the orphaned tokens are housekeeping.
 	if ev := e.events(t); ev[0] != audit.IntegrationRevoked || slices.Index(ev[1:], audit.IntegrationRevoked) >= 0 {
 		t.Fatalf("security log %v", ev)
+	}
+}
+
+// Account deletion's DisconnectAll never drops tokens it could neither revoke nor queue for
+// revocation: it keeps the integration and fails, so the purge tries again; a plain
+// Disconnect deletes at once and says so in the security log
+// (TestDisconnectWhenQueueIsDownStillDeletes).
+func TestDisconnectAllKeepsWhatItCouldNotRevoke(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	e.connect(t, provider.Stripe)
+	e.connect(t, provider.Demo)
+	f := e.fakes[provider.Stripe]
+	f.RevokeStatus = http.StatusServiceUnavailable
+	e.pub.fail = true
+	if err := e.svc.DisconnectAll(ctx, e.user, web.System); err == nil {
+		t.Fatal("DisconnectAll succeeded with the provider and the queue both down")
+	}
+	if len(e.record(t, provider.Stripe)) == 0 {
+		t.Fatal("the unrevoked integration was deleted")
+	}
+	if len(e.record(t, provider.Demo)) != 0 {
+		t.Fatal("the revoked integration was kept")
+	}
+	f.RevokeStatus = 0
+	if err := e.svc.DisconnectAll(ctx, e.user, web.System); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.record(t, provider.Stripe)) != 0 || f.Live() != 0 {
+		t.Fatalf("after the retry: record %v, %d live grants", e.record(t, provider.Stripe), f.Live())
 	}
 }

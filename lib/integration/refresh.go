@@ -25,9 +25,6 @@ const (
 	refreshAttempts       = 3
 )
 
-// system is who the security log names for what Metriqs did on its own.
-var system = web.Client{UserAgent: "Metriqs (automatic)"}
-
 // tokenSource is the oauth2.TokenSource behind Client: the stored token while it is fresh,
 // otherwise a refresh that is persisted. x/oauth2's own refresher would keep a rotated
 // refresh token only in memory, and the next function would spend the dead one.
@@ -230,7 +227,7 @@ func (s *Service) markReauth(ctx context.Context, userID string, p *provider.Pro
 		return store.Err(fmt.Errorf("integration: mark %s needs_reauth: %w", p.ID, err))
 	}
 	if prev == StatusConnected {
-		if err := s.log.Record(ctx, userID, audit.IntegrationNeedsReauth, system, p.Name+": "+reason); err != nil {
+		if err := s.log.Record(ctx, userID, audit.IntegrationNeedsReauth, web.System, p.Name+": "+reason); err != nil {
 			slog.Error("integration: security log", "err", err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/audit"
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/provider"
+	"github.com/trymetriqs/metriqs/lib/web"
 )
 
 // RevokeJobName is the job that retries a revocation (api/jobs/revoke-token.go).
@@ -110,7 +111,7 @@ func (s *Service) RevokeJob(ctx context.Context, body []byte) error {
 	}
 	// A deleted account has no index any more; its security log must not come back.
 	if n, err := s.o.Store.R.Exists(ctx, s.o.Store.IndexKey(m.UserID)).Result(); err == nil && n > 0 {
-		if err := s.log.Record(ctx, m.UserID, audit.IntegrationRevoked, system, detail); err != nil {
+		if err := s.log.Record(ctx, m.UserID, audit.IntegrationRevoked, web.System, detail); err != nil {
 			slog.Error("revoke-token: security log", "err", err)
 		}
 	}

@@ -251,10 +251,10 @@ func mustLookup(t *testing.T, r *provider.Registry, id string) *provider.Provide
 	return p
 }
 
-// TestScopeTableMatchesDocs keeps docs/integrations.md's scope table and the code's in step,
+// TestScopeTableMatchesDocs keeps docs/security.md's scope table and the code's in step,
 // reasons included.
 func TestScopeTableMatchesDocs(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/integrations.md")
+	doc, err := os.ReadFile("../../docs/security.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,11 +275,11 @@ func TestScopeTableMatchesDocs(t *testing.T) {
 		for _, s := range scopes {
 			n++
 			if reason, ok := rows[id+" "+s.Name]; !ok || reason != s.Reason {
-				t.Errorf("docs/integrations.md: row for %s %s is %q, want reason %q", id, s.Name, reason, s.Reason)
+				t.Errorf("docs/security.md: row for %s %s is %q, want reason %q", id, s.Name, reason, s.Reason)
 			}
 		}
 	}
 	if len(rows) != n {
-		t.Errorf("docs/integrations.md lists %d scope rows, the code %d", len(rows), n)
+		t.Errorf("docs/security.md lists %d scope rows, the code %d", len(rows), n)
 	}
 }

@@ -40,13 +40,14 @@ var instance = lazy.New(func() (*Service, error) {
 // provider fetchers (the sandbox's metrics API lives at APP_URL) and the QStash publisher.
 func Default() (*Service, error) { return instance.Get() }
 
-// limitRequests bounds on-demand reports: each one calls every connected provider's API.
-var limitRequests = ratelimit.Limit{Name: "reports-user", Max: 30, Window: time.Hour}
+// RequestLimit bounds on-demand reports per user: each one calls every connected provider's
+// API. Exported for lib/deletion, which purges a deleted user's counter.
+var RequestLimit = ratelimit.Limit{Name: "reports-user", Max: 30, Window: time.Hour}
 
 // RequestFor asks for a report for a signed-in user, in the user's time zone, within the
 // per-user limit on report requests.
 func (s *Service) RequestFor(ctx context.Context, userID string, spec period.Spec) (*Report, error) {
-	if err := ratelimit.New(s.st).Allow(ctx, limitRequests, userID); err != nil {
+	if err := ratelimit.New(s.st).Allow(ctx, RequestLimit, userID); err != nil {
 		return nil, err
 	}
 	loc, err := userLocation(ctx, userID)

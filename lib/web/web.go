@@ -229,6 +229,9 @@ type Client struct {
 	UserAgent string
 }
 
+// System is the Client the security log names for what Metriqs does on its own (a job).
+var System = Client{UserAgent: "Metriqs (automatic)"}
+
 // ClientOf reads the caller's address and user agent. On Vercel the edge sets X-Real-IP to the
 // connecting address and overwrites any value the client sent; the local server does the same,
 // so the header can be trusted here.
