@@ -38,14 +38,15 @@ func (s *Service) Login(ctx context.Context, w http.ResponseWriter, in LoginInpu
 	if in.Password == "" {
 		return nil, problem.Invalid("password", "Field \"password\" is required.")
 	}
+	// Every attempt counts against the address, a malformed e-mail too: each costs a bcrypt.
+	if err := s.limits.Allow(ctx, limitLoginIP, c.IP); err != nil {
+		return nil, err
+	}
 	email, err := NormalizeEmail(in.Email)
 	if err != nil {
 		// Not an address any account could have: the same answer as any unknown e-mail.
 		s.matches(password.DummyHash, in.Password)
 		return nil, ErrInvalidCredentials
-	}
-	if err := s.limits.Allow(ctx, limitLoginIP, c.IP); err != nil {
-		return nil, err
 	}
 	if err := s.limits.Check(ctx, limitLoginAccount, email); err != nil {
 		return nil, err

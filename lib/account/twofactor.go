@@ -274,6 +274,11 @@ func (s *Service) DisableTOTP(ctx context.Context, sess *session.Session, in Dis
 	if err := in.SecondFactor.validate(); err != nil {
 		return err
 	}
+	// A password guess here counts like one at a password change, and a code like one at
+	// sign-in.
+	if err := s.limits.Allow(ctx, limitPasswordUser, sess.UserID); err != nil {
+		return err
+	}
 	if err := s.limits.Allow(ctx, limitMFAUser, sess.UserID); err != nil {
 		return err
 	}
