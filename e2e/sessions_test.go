@@ -49,11 +49,18 @@ func TestPasswordChangeRevokesOtherSessions(t *testing.T) {
 	}
 	devtest.Want(t, b.Do("GET", "/api/me", nil), 200, "")
 
-	devtest.Want(t, a.Do("POST", "/api/account/password", map[string]string{"current_password": goodPassword, "new_password": "a brand new passphrase"}), 204, "")
+	// A password of this test's own, so the scan below cannot match another test's data.
+	newPassword := "a brand new passphrase " + u["id"].(string)
+	devtest.Want(t, a.Do("POST", "/api/account/password", map[string]string{"current_password": goodPassword, "new_password": newPassword}), 204, "")
+	for k, v := range devtest.Snapshot(t) {
+		if strings.Contains(k+v, newPassword) {
+			t.Fatalf("%s holds the new password in plaintext", k)
+		}
+	}
 	devtest.Want(t, a.Do("GET", "/api/me", nil), 200, "")
 	devtest.Want(t, b.Do("GET", "/api/me", nil), 401, "unauthenticated")
 	devtest.Want(t, devtest.NewClient(t).Do("POST", "/api/auth/login", map[string]string{"email": email, "password": goodPassword}), 401, "invalid_credentials")
-	login(t, email, "a brand new passphrase")
+	login(t, email, newPassword)
 }
 
 func TestSessionListAndRevoke(t *testing.T) {
