@@ -74,7 +74,7 @@ func Serve(w http.ResponseWriter, r *http.Request, m Methods) {
 		Error(w, r, problem.MethodNotAllowed(allow...))
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), DeadlineFor(r.URL.Path))
+	ctx, cancel := context.WithTimeout(r.Context(), deadlineScale*DeadlineFor(r.URL.Path))
 	defer cancel()
 	if err := h(w, r.WithContext(ctx)); err != nil {
 		Error(w, r, err)
