@@ -223,18 +223,7 @@ func TestDemoIntegrationEndToEnd(t *testing.T) {
 		t.Fatalf("%d integration keys left after disconnect", n)
 	}
 
-	r = c.Do("GET", "/api/account/security-log", nil)
-	devtest.Want(t, r, 200, "")
-	var log struct {
-		Events []struct {
-			Type string `json:"type"`
-		} `json:"events"`
-	}
-	r.JSON(&log)
-	var types []string
-	for _, e := range log.Events {
-		types = append(types, e.Type)
-	}
+	types := typesOf(securityLog(t, c))
 	if !slices.Contains(types, "integration_connected") || types[0] != "integration_disconnected" {
 		t.Fatalf("security log %v", types)
 	}

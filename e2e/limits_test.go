@@ -100,6 +100,16 @@ func securityLog(t *testing.T, c *devtest.Client) []map[string]any {
 	return out.Events
 }
 
+// typesOf lists the events' types, in order.
+func typesOf(events []map[string]any) []string {
+	var types []string
+	for _, e := range events {
+		typ, _ := e["type"].(string)
+		types = append(types, typ)
+	}
+	return types
+}
+
 // Signup: 10 per IP per hour (API.md, security.md). The 11th is refused before anything is
 // stored, and the address it tried is still free.
 func TestSignupRateLimitPerIP(t *testing.T) {

@@ -114,15 +114,12 @@ func TestSessionListAndRevoke(t *testing.T) {
 	devtest.Want(t, c.Do("GET", "/api/me", nil), 401, "unauthenticated")
 	devtest.Want(t, a.Do("GET", "/api/me", nil), 200, "")
 
-	events := a.Do("GET", "/api/account/security-log", nil).Map()["events"].([]any)
-	types := []string{}
-	for _, e := range events {
-		types = append(types, e.(map[string]any)["type"].(string))
-	}
+	events := securityLog(t, a)
+	types := typesOf(events)
 	if len(types) < 5 || types[0] != "other_sessions_revoked" || types[1] != "session_revoked" {
 		t.Fatalf("security log (newest first) = %v", types)
 	}
-	last := events[0].(map[string]any)
+	last := events[0]
 	if at, err := time.Parse(time.RFC3339, last["at"].(string)); err != nil || time.Since(at) > time.Minute || last["ip"] != a.IP {
 		t.Fatalf("event = %v", last)
 	}
