@@ -91,18 +91,20 @@ type body struct {
 	Field   string `json:"field,omitempty"`
 }
 
+// StatusClientClosed is the status logged (never sent: no one is left to read it) for a
+// request whose client disconnected before the answer, as nginx's 499 "client closed request".
+const StatusClientClosed = 499
+
 // Error writes err as API.md's error envelope. An error that is not a *problem.Error is a
 // 500 whose cause is logged and never sent. Server errors are logged; client errors are not.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
-	p, ok := problem.As(err)
+	p := problemOf(err)
 	switch {
-	case ok:
-	case errors.Is(err, context.DeadlineExceeded):
-		p = problem.Unavailable(err) // the request's deadline: a dependency was too slow
-	default:
-		p = problem.Internal(err)
-	}
-	if p.Status >= 500 {
+	case clientGone(r, err):
+		// Not a failure of ours: logging it as one (ERROR, code=internal) buries real
+		// failures under noise. The answer is still written; it reaches no one.
+		slog.Info("client went away", "method", r.Method, "path", r.URL.Path, "status", StatusClientClosed, "code", p.Code)
+	case p.Status >= 500:
 		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "code", p.Code, "cause", fmt.Sprint(p.Cause))
 	}
 	h := w.Header()
@@ -115,6 +117,24 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	h.Set("Cache-Control", "no-store")
 	JSON(w, p.Status, envelope{body{Code: p.Code, Message: p.Message, Field: p.Field}})
+}
+
+func problemOf(err error) *problem.Error {
+	if p, ok := problem.As(err); ok {
+		return p
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return problem.Unavailable(err) // the request's deadline: a dependency was too slow
+	}
+	return problem.Internal(err)
+}
+
+// clientGone reports whether err is the cancellation caused by r's client disconnecting: the
+// server cancels a request's context when its connection closes (or its HTTP/2 stream is
+// reset). Both must hold, so a cancellation of our own, or a real failure that merely
+// happened after the client left, is still logged as an error.
+func clientGone(r *http.Request, err error) bool {
+	return errors.Is(err, context.Canceled) && errors.Is(r.Context().Err(), context.Canceled)
 }
 
 // JSON encodes v into a buffer first, so that an encoding failure still yields a clean 500,
