@@ -29,6 +29,8 @@ type Runner struct {
 	// RunningTTL and DoneTTL override DefaultRunningTTL and DefaultDoneTTL when non-zero.
 	RunningTTL time.Duration
 	DoneTTL    time.Duration
+	// BookkeepingTimeout overrides DefaultBookkeepingTimeout when non-zero.
+	BookkeepingTimeout time.Duration
 }
 
 var runner = lazy.New(func() (*Runner, error) {
@@ -137,33 +139,51 @@ func (rn *Runner) runOnce(ctx context.Context, w http.ResponseWriter, job, msgID
 		return p
 	}
 
-	// The request may be cancelled while run fails; the ledger must still be updated.
-	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	runErr := rn.guard(ctx, l, key, token, body, run)
+	// The bookkeeping timeout starts when the run returns, however long it took, and is
+	// detached from the request: QStash hanging up must not leave the claim in place.
+	after, cancel := rn.bookkeeping(ctx)
 	defer cancel()
+	return rn.settle(after, w, l, key, token, job, msgID, runErr)
+}
+
+// bookkeeping is the context that records a run's outcome: the request's values, not its
+// cancellation, bounded by the bookkeeping timeout from now.
+func (rn *Runner) bookkeeping(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), rn.bookkeepingTimeout())
+}
+
+// guard runs the job; a panic releases the claim, so QStash's retry runs again at once.
+func (rn *Runner) guard(ctx context.Context, l ledger, key, token string, body []byte, run RunFunc) error {
 	defer func() {
 		if v := recover(); v != nil {
+			after, cancel := rn.bookkeeping(ctx)
+			defer cancel()
 			_ = l.release(after, key, token)
 			panic(v) // web.Serve logs it and answers a JSON 500
 		}
 	}()
+	return run(ctx, body)
+}
 
-	runErr := run(ctx, body)
+// settle records the run's outcome in the ledger and answers QStash in its terms.
+func (rn *Runner) settle(ctx context.Context, w http.ResponseWriter, l ledger, key, token, job, msgID string, runErr error) error {
 	switch {
 	case runErr == nil:
-		if err := l.complete(after, key); err != nil {
+		if err := l.complete(ctx, key); err != nil {
 			// The work is done; answering 500 would only make QStash run it again.
 			slog.Error("job ran but could not be recorded as done", "job", job, "message_id", msgID, "err", err)
 		}
 		return web.JSON(w, http.StatusOK, answer{OK: true})
 	case IsPermanent(runErr):
-		if err := l.complete(after, key); err != nil {
+		if err := l.complete(ctx, key); err != nil {
 			slog.Error("job failed permanently and could not be recorded", "job", job, "message_id", msgID, "err", err)
 		}
 		slog.Warn("job failed permanently; QStash will not retry it", "job", job, "message_id", msgID, "cause", runErr.Error())
 		w.Header().Set(HeaderNonRetryable, "true")
 		return &problem.Error{Status: StatusNonRetryable, Code: "permanent_failure", Message: "This job cannot succeed and will not be retried.", Cause: runErr}
 	default:
-		if err := l.release(after, key, token); err != nil {
+		if err := l.release(ctx, key, token); err != nil {
 			runErr = errors.Join(runErr, err)
 		}
 		return problem.Internal(fmt.Errorf("job %s, message %s: %w", job, msgID, runErr))
@@ -179,4 +199,11 @@ func (rn *Runner) ledger() ledger {
 		l.doneTTL = DefaultDoneTTL
 	}
 	return l
+}
+
+func (rn *Runner) bookkeepingTimeout() time.Duration {
+	if rn.BookkeepingTimeout > 0 {
+		return rn.BookkeepingTimeout
+	}
+	return DefaultBookkeepingTimeout
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/problem"
+	"github.com/trymetriqs/metriqs/lib/web"
 )
 
 const job = "generate-report"
@@ -204,5 +205,68 @@ func TestPermanent(t *testing.T) {
 	}
 	if jobs.IsPermanent(base) || jobs.Permanent(nil) != nil {
 		t.Fatal("IsPermanent(plain error) or Permanent(nil)")
+	}
+}
+
+// A run that outlasts the bookkeeping timeout still records its outcome: the timeout starts
+// when the run returns, not when the delivery arrives. Before, a job slower than 5 s left its
+// claim "running" for the claim's whole lifetime, and the retry of a slow failure got 409.
+func TestSlowRunStillRecordsItsOutcome(t *testing.T) {
+	rn := newRunner(t)
+	rn.BookkeepingTimeout = 20 * time.Millisecond
+	slow := func(err error) jobs.RunFunc {
+		return func(context.Context, []byte) error {
+			time.Sleep(5 * rn.BookkeepingTimeout) // longer than the bookkeeping timeout
+			return err
+		}
+	}
+	if w := deliver(rn.Handler(job, slow(nil)), job, "msg_slow_ok", validToken(t), reportBody); w.Code != http.StatusOK {
+		t.Fatalf("slow success: %d %s", w.Code, w.Body)
+	}
+	if got := ledgerValue(t, rn.Store, job, "msg_slow_ok"); got != "done" {
+		t.Fatalf("after a slow success Redis holds %q, want done", got)
+	}
+
+	var rec recorder
+	failOnce := func(ctx context.Context, body []byte) error {
+		_ = rec.run(ctx, body)
+		if rec.count() == 1 {
+			return slow(errors.New("provider timed out"))(ctx, body)
+		}
+		return nil
+	}
+	if w := deliver(rn.Handler(job, failOnce), job, "msg_slow_fail", validToken(t), reportBody); w.Code != http.StatusInternalServerError {
+		t.Fatalf("slow failure: %d %s", w.Code, w.Body)
+	}
+	if got := ledgerValue(t, rn.Store, job, "msg_slow_fail"); got != "" {
+		t.Fatalf("after a slow failure Redis holds %q; the retry would get 409", got)
+	}
+	if w := deliver(rn.Handler(job, failOnce), job, "msg_slow_fail", validToken(t), reportBody); w.Code != http.StatusOK {
+		t.Fatalf("retry after a slow failure: %d %s", w.Code, w.Body)
+	}
+	if rec.count() != 2 || ledgerValue(t, rn.Store, job, "msg_slow_fail") != "done" {
+		t.Fatalf("run %d times, ledger %q", rec.count(), ledgerValue(t, rn.Store, job, "msg_slow_fail"))
+	}
+}
+
+// A claim lives as long as Vercel lets a job function run (vercel.json maxDuration, 60 s), so
+// a delivery killed mid-run blocks QStash's retry for at most that long.
+func TestClaimLivesAsLongAsTheFunction(t *testing.T) {
+	if jobs.DefaultRunningTTL != web.JobDeadline+time.Second {
+		t.Fatalf("DefaultRunningTTL = %v, want the jobs' maxDuration %v", jobs.DefaultRunningTTL, web.JobDeadline+time.Second)
+	}
+	rn := newRunner(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		deliver(rn.Handler(job, func(context.Context, []byte) error { close(entered); <-release; return nil }), job, "msg_ttl", validToken(t), reportBody)
+	}()
+	<-entered
+	ttl := rn.Store.R.PTTL(context.Background(), rn.Store.Key("job", job, "msg_ttl")).Val()
+	close(release)
+	<-done
+	if ttl <= 0 || ttl > jobs.DefaultRunningTTL {
+		t.Fatalf("claim TTL = %v, want at most %v", ttl, jobs.DefaultRunningTTL)
 	}
 }

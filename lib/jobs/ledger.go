@@ -10,17 +10,22 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trymetriqs/metriqs/lib/store"
+	"github.com/trymetriqs/metriqs/lib/web"
 )
 
 // Defaults for the message ledger.
 const (
-	// DefaultRunningTTL bounds a claim: longer than any function may run (Vercel stops it
-	// sooner), so a live run is never overtaken, yet short enough that a run killed mid-way
-	// does not block QStash's retries for long.
-	DefaultRunningTTL = 5 * time.Minute
+	// DefaultRunningTTL bounds a claim: exactly as long as Vercel lets a job function run
+	// (vercel.json's maxDuration for api/jobs, 60 s; web.JobDeadline ends the work a second
+	// before), so a live run is never overtaken, and a run killed mid-way blocks QStash's
+	// retries no longer than it could have run.
+	DefaultRunningTTL = web.JobDeadline + time.Second
 	// DefaultDoneTTL is how long a completed message id is remembered: far longer than
 	// QStash keeps retrying or redelivering a message.
 	DefaultDoneTTL = 7 * 24 * time.Hour
+	// DefaultBookkeepingTimeout bounds recording a run's outcome in Redis; it starts when the
+	// run returns.
+	DefaultBookkeepingTimeout = 5 * time.Second
 )
 
 const doneValue = "done"
