@@ -1,6 +1,6 @@
 package vercel
 
-// stdlibRoots are the top-level folders of $GOROOT/src for Go 1.26 (testdata aside). The Go
+// stdlibRoots are the top-level folders of $GOROOT/src for Go 1.27 (testdata aside). The Go
 // builder renames our module to the api package's name, so a package named like one of
 // these makes that module path collide with the standard library. A test compares this
 // list with the installed GOROOT, so a Go upgrade that adds a root fails loudly here.
@@ -57,6 +57,7 @@ var stdlibRoots = map[string]bool{
 	"unicode":   true,
 	"unique":    true,
 	"unsafe":    true,
+	"uuid":      true,
 	"vendor":    true,
 	"weak":      true,
 }
