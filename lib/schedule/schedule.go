@@ -18,6 +18,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/store"
+	"github.com/trymetriqs/metriqs/lib/tz"
 )
 
 // MaxPerUser bounds how many schedules one account may keep.
@@ -68,15 +69,20 @@ func (s *Service) userKey(uid string) string { return s.st.Key("user", uid, "sch
 func (s *Service) dueKey() string            { return s.st.Key("schedules", "due") }
 func member(uid, id string) string           { return uid + ":" + id }
 
+// fpKey maps the fingerprint of each of the user's schedules to its id (duplicate check).
+func (s *Service) fpKey(uid string) string { return s.st.Key("user", uid, "schedules", "fp") }
+
 // validate checks in and returns the schedule it describes (without id or next run).
 func validate(in Input, defaultTZ string) (*Schedule, error) {
 	sc := &Schedule{Cadence: in.Cadence, TimeZone: in.TimeZone}
 	if sc.TimeZone == "" {
 		sc.TimeZone = defaultTZ
 	}
-	if _, err := time.LoadLocation(sc.TimeZone); err != nil || sc.TimeZone == "Local" {
-		return nil, problem.Unprocessable("invalid_timezone", "timezone", "Use an IANA time zone name, like Europe/Paris.")
+	zone, err := tz.Canonical(sc.TimeZone) // a link (Asia/Calcutta) is stored as its zone
+	if err != nil {
+		return nil, err
 	}
+	sc.TimeZone = zone
 	if in.Hour == nil {
 		return nil, problem.Invalid("hour", "Field \"hour\" is required (0 to 23).")
 	}
@@ -121,34 +127,68 @@ var ErrTooMany = problem.Conflict("too_many_schedules", fmt.Sprintf("An account 
 // ErrNotFound is the answer for a schedule that is not the caller's.
 var ErrNotFound = problem.NotFound("No such schedule.")
 
-// Create adds a schedule for userID; defaultTZ is the user's own time zone.
+// ErrDuplicate is the answer to a schedule identical to one the user already has: a second
+// copy would only send every report twice.
+var ErrDuplicate = problem.Conflict("duplicate_schedule", "You already have a schedule with this cadence, day, hour and time zone.")
+
+// Create adds a schedule for userID; defaultTZ is the user's own time zone. The limit, the
+// duplicate check and the write are one script, so parallel requests cannot get past either.
 func (s *Service) Create(ctx context.Context, userID, defaultTZ string, in Input) (*Schedule, error) {
 	sc, err := validate(in, defaultTZ)
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.st.R.HLen(ctx, s.userKey(userID)).Result()
-	if err != nil {
-		return nil, store.Err(err)
-	}
-	if n >= MaxPerUser {
-		return nil, ErrTooMany
-	}
 	sc.ID = ids.New()
 	sc.CreatedAt = s.now().UTC().Truncate(time.Second)
 	sc.NextRunAt = sc.Next(s.now())
-	b, _ := json.Marshal(sc)
-	uk := s.userKey(userID)
-	_, err = s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, uk, sc.ID, b)
-		p.ZAdd(ctx, s.dueKey(), redis.Z{Score: float64(sc.NextRunAt.Unix()), Member: member(userID, sc.ID)})
-		s.st.Own(ctx, p, userID, uk)
-		return nil
-	})
-	if err != nil {
-		return nil, store.Err(err)
+	if err := s.add(ctx, userID, sc); err != nil {
+		return nil, err
 	}
 	return sc, nil
+}
+
+// createScript adds a schedule (KEYS[1] schedules, KEYS[2] fingerprints, KEYS[3] due set,
+// KEYS[4] the user's index) unless its fingerprint is taken or the user has ARGV[1] already.
+// The fingerprint is stored beside the schedule in the same step, and both keys enter the
+// user's index with it.
+var createScript = redis.NewScript(`
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 'duplicate' end
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[1]) then return 'full' end
+redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[6])
+redis.call('SADD', KEYS[4], KEYS[1], KEYS[2])
+return 'ok'
+`)
+
+// add stores sc for userID through createScript.
+func (s *Service) add(ctx context.Context, userID string, sc *Schedule) error {
+	b, _ := json.Marshal(sc)
+	keys := []string{s.userKey(userID), s.fpKey(userID), s.dueKey(), s.st.IndexKey(userID)}
+	res, err := createScript.Run(ctx, s.st.R, keys, MaxPerUser, sc.fingerprint(), sc.ID, b,
+		sc.NextRunAt.Unix(), member(userID, sc.ID)).Text()
+	switch {
+	case err != nil:
+		return store.Err(err)
+	case res == "duplicate":
+		return ErrDuplicate
+	case res == "full":
+		return ErrTooMany
+	}
+	return nil
+}
+
+// fingerprint is the canonical form of what a schedule does (not its id or dates): two
+// schedules with the same fingerprint would run the same report at the same moment.
+func (sc *Schedule) fingerprint() string {
+	on := 0
+	switch {
+	case sc.Weekday != nil:
+		on = *sc.Weekday
+	case sc.Day != nil:
+		on = *sc.Day
+	}
+	return fmt.Sprintf("%s/%d/%d/%s", sc.Cadence, on, sc.Hour, sc.TimeZone)
 }
 
 // List returns the user's schedules, oldest first.
@@ -169,27 +209,37 @@ func (s *Service) List(ctx context.Context, userID string) ([]Schedule, error) {
 	return out, nil
 }
 
-// Delete removes one of the user's schedules and its due entry.
+// deleteScript removes schedule ARGV[1] (KEYS[1] schedules, KEYS[2] fingerprints, KEYS[3]
+// due set; ARGV[2] its due member) with its fingerprint, in one step: a fingerprint must never
+// outlive its schedule (it would refuse a legitimate create) nor be dropped while a new one
+// holds it.
+var deleteScript = redis.NewScript(`
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZREM', KEYS[3], ARGV[2])
+for _, fp in ipairs(redis.call('HKEYS', KEYS[2])) do
+  if redis.call('HGET', KEYS[2], fp) == ARGV[1] then redis.call('HDEL', KEYS[2], fp) end
+end
+return 1
+`)
+
+// Delete removes one of the user's schedules, its fingerprint and its due entry.
 func (s *Service) Delete(ctx context.Context, userID, id string) error {
 	if id == "" {
 		return problem.Invalid("id", "Query parameter \"id\" is required.")
 	}
-	var del *redis.IntCmd
-	_, err := s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		del = p.HDel(ctx, s.userKey(userID), id)
-		p.ZRem(ctx, s.dueKey(), member(userID, id))
-		return nil
-	})
+	keys := []string{s.userKey(userID), s.fpKey(userID), s.dueKey()}
+	n, err := deleteScript.Run(ctx, s.st.R, keys, id, member(userID, id)).Int()
 	if err != nil {
 		return store.Err(err)
 	}
-	if del.Val() == 0 {
+	if n == 0 {
 		return ErrNotFound
 	}
 	return nil
 }
 
-// DeleteAll removes every schedule of the user and their due entries (account deletion).
+// DeleteAll removes every schedule of the user, their fingerprints and due entries (account
+// deletion).
 func (s *Service) DeleteAll(ctx context.Context, userID string) error {
 	ids, err := s.st.R.HKeys(ctx, s.userKey(userID)).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -199,7 +249,7 @@ func (s *Service) DeleteAll(ctx context.Context, userID string) error {
 		for _, id := range ids {
 			p.ZRem(ctx, s.dueKey(), member(userID, id))
 		}
-		p.Del(ctx, s.userKey(userID))
+		p.Del(ctx, s.userKey(userID), s.fpKey(userID))
 		return nil
 	})
 	return store.Err(err)
