@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -13,6 +14,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/metrics"
 	"github.com/trymetriqs/metriqs/lib/period"
 	"github.com/trymetriqs/metriqs/lib/problem"
+	"github.com/trymetriqs/metriqs/lib/ratelimit"
 	"github.com/trymetriqs/metriqs/lib/store"
 )
 
@@ -38,15 +40,43 @@ func (s *Service) Create(ctx context.Context, req Request) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.save(ctx, req.UserID, doc); err != nil {
+	return doc, s.enqueue(ctx, req.UserID, doc)
+}
+
+// Request is Create within the user's hourly quota (RequestLimit). Only an accepted request
+// counts: it is validated first, its place in the quota is reserved in one atomic step (so
+// parallel requests cannot take more than the quota between them), and the place is given
+// back if the report cannot be stored or queued — a client retrying a 503, as API.md tells
+// it to, does not lock itself out.
+func (s *Service) Request(ctx context.Context, req Request) (*Report, error) {
+	doc, err := s.prepare(ctx, req)
+	if err != nil {
 		return nil, err
+	}
+	quota, err := ratelimit.New(s.st).Reserve(ctx, RequestLimit, req.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.enqueue(ctx, req.UserID, doc); err != nil {
+		if rerr := quota.Release(context.WithoutCancel(ctx)); rerr != nil {
+			slog.Warn("report: could not give back a failed request's quota", "err", rerr)
+		}
+		return nil, err
+	}
+	return doc, nil
+}
+
+// enqueue stores a prepared report and publishes its generation.
+func (s *Service) enqueue(ctx context.Context, userID string, doc *Report) error {
+	if err := s.save(ctx, userID, doc); err != nil {
+		return err
 	}
 	if _, err := s.pub.Publish(ctx, JobGenerate, generateBody{ReportID: doc.ID}, jobs.DeduplicationID(doc.ID), jobs.Retries(Retries)); err != nil {
 		// Without its message the report would stay queued for ever: take it back.
-		s.remove(context.WithoutCancel(ctx), req.UserID, doc.ID)
-		return nil, fmt.Errorf("report: publish: %w", err)
+		s.remove(context.WithoutCancel(ctx), userID, doc.ID)
+		return fmt.Errorf("report: publish: %w", err)
 	}
-	return doc, nil
+	return nil
 }
 
 // prepare resolves the period and checks there is something to report on.

@@ -41,20 +41,18 @@ var instance = lazy.New(func() (*Service, error) {
 func Default() (*Service, error) { return instance.Get() }
 
 // RequestLimit bounds on-demand reports per user: each one calls every connected provider's
-// API. Exported for lib/deletion, which purges a deleted user's counter.
+// API. It is a quota of accepted requests (Request), not of attempts. Exported for
+// lib/deletion, which purges a deleted user's counter.
 var RequestLimit = ratelimit.Limit{Name: "reports-user", Max: 30, Window: time.Hour}
 
 // RequestFor asks for a report for a signed-in user, in the user's time zone, within the
-// per-user limit on report requests.
+// per-user quota on report requests (Request).
 func (s *Service) RequestFor(ctx context.Context, userID string, spec period.Spec) (*Report, error) {
-	if err := ratelimit.New(s.st).Allow(ctx, RequestLimit, userID); err != nil {
-		return nil, err
-	}
 	loc, err := userLocation(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	return s.Create(ctx, Request{UserID: userID, Spec: spec, Location: loc})
+	return s.Request(ctx, Request{UserID: userID, Spec: spec, Location: loc})
 }
 
 // userLocation is the user's profile time zone (UTC when unset).
