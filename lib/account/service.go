@@ -19,8 +19,8 @@ import (
 // Rate limits (docs/security.md explains the numbers). Login is also slowed by bcrypt itself:
 // about a quarter of a second of CPU per attempt.
 var (
-	limitSignupIP     = ratelimit.Limit{Name: "signup-ip", Max: 10, Window: time.Hour}
-	limitLoginIP      = ratelimit.Limit{Name: "login-ip", Max: 30, Window: 15 * time.Minute}
+	limitSignupIP     = ratelimit.Limit{Name: "signup-ip", Max: 10, Window: time.Hour, ByIP: true}
+	limitLoginIP      = ratelimit.Limit{Name: "login-ip", Max: 30, Window: 15 * time.Minute, ByIP: true}
 	limitLoginAccount = ratelimit.Limit{Name: "login-account", Max: 10, Window: 15 * time.Minute}
 	limitPasswordUser = ratelimit.Limit{Name: "password-user", Max: 5, Window: 15 * time.Minute}
 )

@@ -24,7 +24,7 @@ const enrolTimeout = 15 * time.Minute
 
 var (
 	limitMFAUser = ratelimit.Limit{Name: "mfa-user", Max: 10, Window: 15 * time.Minute}
-	limitMFAIP   = ratelimit.Limit{Name: "mfa-ip", Max: 30, Window: 15 * time.Minute}
+	limitMFAIP   = ratelimit.Limit{Name: "mfa-ip", Max: 30, Window: 15 * time.Minute, ByIP: true}
 )
 
 // Errors of the 2FA flows.

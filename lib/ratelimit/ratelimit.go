@@ -20,6 +20,8 @@ type Limit struct {
 	Name   string
 	Max    int64
 	Window time.Duration
+	// ByIP marks a limit whose subjects are client addresses: they count under IPSubject.
+	ByIP bool
 }
 
 // Limiter applies limits against a store.
@@ -33,6 +35,9 @@ func New(st *store.Store) *Limiter { return &Limiter{st: st} }
 // Key is where a subject's count for l lives. Subjects are hashed, so no e-mail address or IP
 // ever appears in a key name.
 func (l *Limiter) Key(lim Limit, subject string) string {
+	if lim.ByIP {
+		subject = IPSubject(subject)
+	}
 	sum := sha256.Sum256([]byte(subject))
 	return l.st.Key("rl", lim.Name, hex.EncodeToString(sum[:12]))
 }
