@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 var (
 	docSignupIP     = ratelimit.Limit{Name: "signup-ip", Max: 10, Window: time.Hour}
 	docLoginIP      = ratelimit.Limit{Name: "login-ip", Max: 30, Window: 15 * time.Minute}
+	docLoginAccount = ratelimit.Limit{Name: "login-account", Max: 10, Window: 15 * time.Minute}
 	docPasswordUser = ratelimit.Limit{Name: "password-user", Max: 5, Window: 15 * time.Minute}
 	docMFAUser      = ratelimit.Limit{Name: "mfa-user", Max: 10, Window: 15 * time.Minute}
 	docMFAIP        = ratelimit.Limit{Name: "mfa-ip", Max: 30, Window: 15 * time.Minute}
@@ -364,4 +367,80 @@ func TestSecurityLogEvents(t *testing.T) {
 			t.Errorf("event %v", e)
 		}
 	}
+}
+
+// releaseTogether runs f(0..n-1) in n goroutines released at the same instant (a closed
+// channel), as a burst of separate function instances would arrive, and waits for all.
+func releaseTogether(n int, f func(i int)) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			f(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
+
+// countType counts the events of one type in the user's stored security log.
+func countType(t *testing.T, userID, typ string) int {
+	t.Helper()
+	raw, err := devtest.Store.R.LRange(context.Background(), devtest.Store.Key("user", userID, "audit"), 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range raw {
+		if strings.Contains(e, `"type":"`+typ+`"`) {
+			n++
+		}
+	}
+	return n
+}
+
+// 20 wrong passwords and the right one, in parallel from 21 addresses: the attempt is counted
+// before bcrypt, so at most 10 wrong ones are compared (401, one sign_in_failed each) and the
+// rest are refused unread (429). The right one, if it got through, gives back only its own
+// attempt: the counter is not reset, and the account stays limited after the burst.
+func TestLoginBurstComparesAtMostTen(t *testing.T) {
+	t.Parallel()
+	_, u := signUp(t)
+	email, uid := u["email"].(string), u["id"].(string)
+	statuses := make([]int, 21)
+	releaseTogether(len(statuses), func(i int) {
+		pw := "wrong password " + strconv.Itoa(i)
+		if i == 10 {
+			pw = goodPassword
+		}
+		statuses[i] = devtest.NewClient(t).Do("POST", "/api/auth/login", map[string]string{"email": email, "password": pw}).StatusCode
+	})
+	wrong, limited := 0, 0
+	for i, s := range statuses {
+		switch {
+		case s == 401 && i != 10:
+			wrong++
+		case s == 429:
+			limited++
+		case i != 10 || s != 200:
+			t.Fatalf("attempt %d: status %d (all %v)", i, s, statuses)
+		}
+	}
+	succeeded := 0
+	if statuses[10] == 200 {
+		succeeded = 1
+	}
+	if wrong > 10 || wrong+limited+succeeded != 21 {
+		t.Fatalf("%d wrong passwords compared, %d refused: %v", wrong, limited, statuses)
+	}
+	if n := countType(t, uid, "sign_in_failed"); n != wrong {
+		t.Fatalf("%d sign_in_failed events for %d compared attempts", n, wrong)
+	}
+	if n := counter(t, docLoginAccount, email); n != int64(21-succeeded) {
+		t.Fatalf("login-account counter = %d, want %d (every attempt, less the success)", n, 21-succeeded)
+	}
+	devtest.Want(t, devtest.NewClient(t).Do("POST", "/api/auth/login", map[string]string{"email": email, "password": "one more guess"}), 429, "rate_limited")
 }

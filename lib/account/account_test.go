@@ -2,8 +2,10 @@ package account
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -109,5 +111,40 @@ func TestLoginUnknownEmailComparesDummyHash(t *testing.T) {
 	}
 	if len(compared) != 3 || compared[0] != password.DummyHash || compared[1] == password.DummyHash || compared[2] != password.DummyHash {
 		t.Fatalf("compared hashes: %v", compared)
+	}
+}
+
+// Parallel wrong passwords for one account: the attempt is counted before the hash is
+// compared, so at most limitLoginAccount.Max are compared, whatever the interleaving; a
+// correct one in the burst does not reset the count.
+func TestLoginBurstComparesAtMostMax(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	if _, err := svc.Signup(ctx, httptest.NewRecorder(), SignupInput{Email: "burst@example.com", Password: "a long enough passphrase"}, web.Client{IP: "198.51.100.3"}); err != nil {
+		t.Fatal(err)
+	}
+	var compared atomic.Int64
+	svc.matches = func(hash, pw string) bool { compared.Add(1); return pw == "a long enough passphrase" }
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			pw := "wrong"
+			if i == 5 {
+				pw = "a long enough passphrase"
+			}
+			_, _ = svc.Login(ctx, httptest.NewRecorder(), LoginInput{Email: "burst@example.com", Password: pw}, web.Client{IP: fmt.Sprintf("198.51.100.%d", 10+i)})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if n := compared.Load(); n > limitLoginAccount.Max {
+		t.Fatalf("%d passwords compared in a burst of 20; the limit is %d", n, limitLoginAccount.Max)
+	}
+	if _, err := svc.Login(ctx, httptest.NewRecorder(), LoginInput{Email: "burst@example.com", Password: "wrong"}, web.Client{IP: "198.51.100.99"}); problem.CodeOf(err) != "rate_limited" {
+		t.Fatalf("after the burst: %v, want rate_limited", err)
 	}
 }

@@ -80,6 +80,25 @@ func (l *Limiter) Check(ctx context.Context, lim Limit, subject string) error {
 	return nil
 }
 
+// Release gives back one attempt that Allow counted, for an attempt that turned out well (a
+// correct password), and leaves every other attempt counted. It is not Reset: under a burst
+// of parallel guesses, a reset by the one correct attempt would let the rest through. DECR
+// can only recreate the counter if its window ended meanwhile; EXPIRE NX then bounds it to
+// one window, and the INCR puts it back to zero.
+func (l *Limiter) Release(ctx context.Context, lim Limit, subject string) error {
+	key := l.Key(lim, subject)
+	var decr *redis.IntCmd
+	_, err := l.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		decr = p.Decr(ctx, key)
+		p.ExpireNX(ctx, key, lim.Window)
+		return nil
+	})
+	if err == nil && decr.Val() < 0 {
+		err = l.st.R.Incr(ctx, key).Err()
+	}
+	return store.Err(err)
+}
+
 // Reset forgets a subject's attempts (after a successful sign-in, say).
 func (l *Limiter) Reset(ctx context.Context, lim Limit, subject string) error {
 	return store.Err(l.st.R.Del(ctx, l.Key(lim, subject)).Err())

@@ -68,3 +68,29 @@ func TestKeysHideSubjects(t *testing.T) {
 		}
 	}
 }
+
+// Release gives back one attempt and no more, and never leaves a counter that outlives its
+// window or starts the next one below zero (the window ended between Allow and Release).
+func TestReleaseGivesBackOneAttempt(t *testing.T) {
+	st := storetest.New(t)
+	l := New(st)
+	ctx := context.Background()
+	lim := Limit{Name: "release", Max: 2, Window: time.Minute}
+	key := l.Key(lim, "ada@example.com")
+	_ = l.Allow(ctx, lim, "ada@example.com")
+	_ = l.Allow(ctx, lim, "ada@example.com")
+	if err := l.Release(ctx, lim, "ada@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := st.R.Get(ctx, key).Int64(); n != 1 {
+		t.Fatalf("counter after release = %d, want 1", n)
+	}
+	st.R.Del(ctx, key) // the window ends
+	if err := l.Release(ctx, lim, "ada@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := st.R.Get(ctx, key).Int64()
+	if ttl := st.R.PTTL(ctx, key).Val(); n != 0 || ttl <= 0 || ttl > time.Minute {
+		t.Fatalf("release after the window: counter %d, ttl %v; want 0 within one window", n, ttl)
+	}
+}
