@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
-	"strconv"
 	"time"
 
 	"github.com/trymetriqs/metriqs/lib/config"
@@ -74,8 +73,10 @@ type answer struct {
 // could stretch or break a Redis key.
 var messageID = regexp.MustCompile(`^[\x21-\x7e]{1,200}$`)
 
-// Handler is the delivery pipeline for job: verify → claim the message id → run → answer.
+// Handler is the delivery pipeline for job: verify → bind the token to the message id → claim
+// the message id → run → answer.
 //   - no valid signature for AppURL+/api/jobs/<job>: 401, run is not called;
+//   - a token already seen with another message id (a replayed delivery): 401, not run;
 //   - message id already done: 200 {"ok":true,"duplicate":true}, run is not called;
 //   - same message running in another delivery: 409 with Retry-After, so QStash retries later;
 //   - run succeeds: the id is recorded done, 200 {"ok":true};
@@ -87,7 +88,7 @@ func (rn *Runner) Handler(job string, run RunFunc) web.HandlerFunc {
 		return func(http.ResponseWriter, *http.Request) error { return problem.Internal(err) }
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
-		body, err := rn.Verifier.Verify(r, Path(job))
+		signed, err := rn.Verifier.Verify(r, Path(job))
 		if err != nil {
 			return err
 		}
@@ -95,17 +96,16 @@ func (rn *Runner) Handler(job string, run RunFunc) web.HandlerFunc {
 		if !messageID.MatchString(msgID) {
 			return problem.Invalid(HeaderMessageID, "A QStash delivery must carry an Upstash-Message-Id header.")
 		}
-		retried, _ := strconv.Atoi(r.Header.Get(HeaderRetried))
-		ctx := WithDelivery(r.Context(), Delivery{MessageID: msgID, Retried: retried})
-		return rn.runOnce(ctx, w, job, msgID, body, run)
+		ctx := WithDelivery(r.Context(), Delivery{MessageID: msgID})
+		return rn.runOnce(ctx, w, job, msgID, signed, run)
 	}
 }
 
-// Delivery describes the QStash delivery a job is running for.
+// Delivery describes the QStash delivery a job is running for. It carries nothing from
+// Upstash-Retried: that header is not signed, so a job must not decide anything on it (a
+// forged "last retry" would make a job give up early); count attempts in Redis instead.
 type Delivery struct {
 	MessageID string
-	// Retried counts earlier failed deliveries of this message (Upstash-Retried).
-	Retried int
 }
 
 type deliveryKey struct{}
@@ -116,21 +116,21 @@ func WithDelivery(ctx context.Context, d Delivery) context.Context {
 }
 
 // DeliveryFrom returns the delivery that ctx's job runs for; the zero Delivery outside a job.
-// A job uses Retried to tell its last attempt (when Retried equals the retries it was published
-// with) from one that QStash will retry.
 func DeliveryFrom(ctx context.Context) Delivery {
 	d, _ := ctx.Value(deliveryKey{}).(Delivery)
 	return d
 }
 
-func (rn *Runner) runOnce(ctx context.Context, w http.ResponseWriter, job, msgID string, body []byte, run RunFunc) error {
+func (rn *Runner) runOnce(ctx context.Context, w http.ResponseWriter, job, msgID string, signed *Signed, run RunFunc) error {
 	l := rn.ledger()
 	key := l.key(job, msgID)
-	token, state, wait, err := l.claim(ctx, key)
+	token, state, wait, err := l.claim(ctx, key, l.tokenKey(signed.TokenID), msgID)
 	if err != nil {
 		return err
 	}
 	switch state {
+	case replayed:
+		return unauthenticated(fmt.Errorf("token %s was already delivered with another message id than %s", signed.TokenID, msgID))
 	case alreadyDone:
 		return web.JSON(w, http.StatusOK, answer{OK: true, Duplicate: true})
 	case stillRunning:
@@ -138,7 +138,7 @@ func (rn *Runner) runOnce(ctx context.Context, w http.ResponseWriter, job, msgID
 		p.RetryAfter = max(wait, time.Second)
 		return p
 	}
-
+	body := signed.Body
 	runErr := rn.guard(ctx, l, key, token, body, run)
 	// The bookkeeping timeout starts when the run returns, however long it took, and is
 	// detached from the request: QStash hanging up must not leave the claim in place.

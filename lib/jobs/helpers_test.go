@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -30,7 +31,8 @@ const (
 
 var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// claimsFor are the claims QStash puts in a delivery token for url and body, at testNow.
+// claimsFor are the claims QStash puts in a delivery token for url and body, at testNow, with
+// a fresh jti, as QStash signs every attempt anew.
 func claimsFor(url string, body []byte) jwt.MapClaims {
 	sum := sha256.Sum256(body)
 	return jwt.MapClaims{
@@ -39,7 +41,7 @@ func claimsFor(url string, body []byte) jwt.MapClaims {
 		"iat":  testNow.Unix(),
 		"nbf":  testNow.Unix(),
 		"exp":  testNow.Add(5 * time.Minute).Unix(),
-		"jti":  "jwt_test",
+		"jti":  "jwt_" + rand.Text(),
 		"body": base64.URLEncoding.EncodeToString(sum[:]), // padded, as QStash sends it
 	}
 }

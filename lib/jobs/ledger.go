@@ -36,12 +36,23 @@ const (
 	claimed claimState = iota
 	alreadyDone
 	stillRunning
+	replayed
 )
 
-// claimScript takes the message for this run in one round trip: absent → claim it with our
-// token; "done" → already completed; anything else → another delivery is running it (and
-// PTTL says for how long at most).
+// tokenTTL is how long a token's binding to its message id is kept: past the end of the
+// longest-lived token Verify accepts (issued up to leeway in the future, valid for
+// MaxTokenLifetime, expired only after leeway), so no token outlives its binding.
+const tokenTTL = MaxTokenLifetime + 2*leeway
+
+// claimScript takes the message for this run in one round trip. First the delivery's token
+// (KEYS[2]) is bound to its message id: a token seen before with another id is a captured
+// delivery replayed under a fresh, unsigned Upstash-Message-Id, refused (3). Then the ledger
+// (KEYS[1]): absent → claim it with our token; "done" → already completed; anything else →
+// another delivery is running it (and PTTL says for how long at most).
 var claimScript = redis.NewScript(`
+local bound = redis.call('GET', KEYS[2])
+if bound and bound ~= ARGV[4] then return {3, 0} end
+if not bound then redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5]) end
 local v = redis.call('GET', KEYS[1])
 if not v then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -68,11 +79,15 @@ type ledger struct {
 
 func (l ledger) key(job, msgID string) string { return l.st.Key("job", job, msgID) }
 
-// claim tries to take the message. It returns the token that owns the claim, or the state
-// that prevents it and, for a running one, how long until its claim lapses.
-func (l ledger) claim(ctx context.Context, key string) (token string, state claimState, wait time.Duration, err error) {
+// tokenKey is where a delivery token's jti is bound to the message id it came with.
+func (l ledger) tokenKey(jti string) string { return l.st.Key("jobtoken", jti) }
+
+// claim binds the delivery's token (tokenKey) to msgID and tries to take the message (key). It
+// returns the token that owns the claim, or the state that prevents it and, for a running
+// one, how long until its claim lapses.
+func (l ledger) claim(ctx context.Context, key, tokenKey, msgID string) (token string, state claimState, wait time.Duration, err error) {
 	token = "running:" + randomHex(8)
-	res, err := claimScript.Run(ctx, l.st.R, []string{key}, token, l.runningTTL.Milliseconds(), doneValue).Int64Slice()
+	res, err := claimScript.Run(ctx, l.st.R, []string{key, tokenKey}, token, l.runningTTL.Milliseconds(), doneValue, msgID, tokenTTL.Milliseconds()).Int64Slice()
 	if err != nil {
 		return "", 0, 0, store.Err(fmt.Errorf("jobs: claim %s: %w", key, err))
 	}

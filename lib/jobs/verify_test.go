@@ -55,6 +55,24 @@ func TestHandlerVerifiesSignature(t *testing.T) {
 		{name: "no exp", token: func(t *testing.T) string {
 			return hs256(t, currentKey, with(func(c jwt.MapClaims) { delete(c, "exp") }))
 		}, status: http.StatusUnauthorized, code: "unauthenticated"},
+		{name: "valid for longer than QStash issues", token: func(t *testing.T) string {
+			return hs256(t, currentKey, with(func(c jwt.MapClaims) { c["exp"] = testNow.Add(time.Hour).Unix() }))
+		}, status: http.StatusUnauthorized, code: "unauthenticated"},
+		{name: "far-future exp with an early nbf", token: func(t *testing.T) string {
+			return hs256(t, currentKey, with(func(c jwt.MapClaims) { c["nbf"] = testNow.Add(-time.Hour).Unix() }))
+		}, status: http.StatusUnauthorized, code: "unauthenticated"},
+		{name: "no iat", token: func(t *testing.T) string {
+			return hs256(t, currentKey, with(func(c jwt.MapClaims) { delete(c, "iat") }))
+		}, status: http.StatusUnauthorized, code: "unauthenticated"},
+		{name: "iat in the future", token: func(t *testing.T) string {
+			return hs256(t, currentKey, with(func(c jwt.MapClaims) { c["iat"] = testNow.Add(time.Minute).Unix() }))
+		}, status: http.StatusUnauthorized, code: "unauthenticated"},
+		{name: "no jti", token: func(t *testing.T) string {
+			return hs256(t, currentKey, with(func(c jwt.MapClaims) { delete(c, "jti") }))
+		}, status: http.StatusUnauthorized, code: "unauthenticated"},
+		{name: "a jti that cannot be a key", token: func(t *testing.T) string {
+			return hs256(t, currentKey, with(func(c jwt.MapClaims) { c["jti"] = "jwt with spaces" }))
+		}, status: http.StatusUnauthorized, code: "unauthenticated"},
 		{name: "nbf in the future", token: func(t *testing.T) string {
 			return hs256(t, currentKey, with(func(c jwt.MapClaims) { c["nbf"] = testNow.Add(time.Minute).Unix() }))
 		}, status: http.StatusUnauthorized, code: "unauthenticated"},

@@ -34,11 +34,14 @@ func (s *Service) Generate(ctx context.Context, body []byte) error {
 	if finished(rec.Status) {
 		return nil
 	}
-	if started, err := s.markRunning(ctx, in.ReportID); err != nil || !started {
-		return err // !started: deleted or finished since the load
+	attempt, err := s.markRunning(ctx, in.ReportID)
+	if err != nil || attempt == 0 {
+		return err // 0: deleted or finished since the load
 	}
 	sections := s.fetchAll(ctx, rec.UserID, &rec.Doc)
-	last := jobs.DeliveryFrom(ctx).Retried >= Retries
+	// The last attempt is counted in Redis, not read from Upstash-Retried, which QStash does
+	// not sign: a forged header must not make the job give up early.
+	last := attempt > Retries
 	if retry := transient(sections); retry != nil && !last {
 		return fmt.Errorf("generate-report %s: %w", in.ReportID, retry)
 	}
@@ -111,20 +114,23 @@ func transient(outs []outcome) error {
 
 // startScript marks a report running only while it exists and has not finished: a plain
 // HSET on a report deleted meanwhile would create a stub outside the user's index, which
-// neither the purge nor the 30-day backstop would ever remove.
+// neither the purge nor the 30-day backstop would ever remove. It counts the attempt and
+// returns its number (0: not started). The job ledger lets one delivery at a time get here.
 var startScript = redisScript(`
 local st = redis.call('HGET', KEYS[1], 'status')
 if st ~= 'queued' and st ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1])
-return 1
+return redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 `)
 
-func (s *Service) markRunning(ctx context.Context, id string) (bool, error) {
+// markRunning starts an attempt at generating the report and returns its number, 1 for the
+// first; 0 when the report is gone or finished.
+func (s *Service) markRunning(ctx context.Context, id string) (int, error) {
 	n, err := startScript.Run(ctx, s.st.R, []string{s.key(id)}, Running).Int()
 	if err != nil {
-		return false, store.Err(fmt.Errorf("report: mark %s running: %w", id, err))
+		return 0, store.Err(fmt.Errorf("report: mark %s running: %w", id, err))
 	}
-	return n == 1, nil
+	return n, nil
 }
 
 // finishScript stores a finished report only if it has not finished yet, counts it in the

@@ -84,9 +84,9 @@ func New(st *store.Store, conns Connections, fetchers map[string]metrics.Fetcher
 	return &Service{st: st, conns: conns, fetchers: fetchers, pub: pub, now: now, SectionTimeout: 25 * time.Second}
 }
 
-// Retries is how many times QStash retries a generate-report message. The job treats the
-// delivery with Retried == Retries as its last chance and finishes the report then, failed
-// sections and all.
+// Retries is how many times QStash retries a generate-report message. The job counts its
+// attempts in the report's record and treats attempt Retries+1 as its last chance, finishing
+// the report then, failed sections and all.
 const Retries = 3
 
 func (s *Service) key(id string) string          { return s.st.Key("report", id) }
