@@ -212,8 +212,8 @@ func (s *Service) checkSecondFactor(ctx context.Context, uid string, f SecondFac
 }
 
 // beginMFA answers a correct password on a 2FA account: no session yet, a pending sign-in.
-func (s *Service) beginMFA(ctx context.Context, w http.ResponseWriter, userID string, c web.Client) error {
-	return s.sessions.BeginPending(ctx, w, userID)
+func (s *Service) beginMFA(ctx context.Context, w http.ResponseWriter, rec *record, c web.Client) error {
+	return s.sessions.BeginPending(ctx, w, rec.ID, rec.Gen)
 }
 
 // CompleteMFA finishes a pending sign-in with a second factor and starts the session.
@@ -289,6 +289,8 @@ func (s *Service) DisableTOTP(ctx context.Context, sess *session.Session, in Dis
 		p.Del(ctx, s.totpKey(sess.UserID), s.recoveryKey(sess.UserID))
 		p.SRem(ctx, s.totpIndexKey(), sess.UserID)
 		p.HSet(ctx, s.userKey(sess.UserID), fTOTP, "0")
+		// A sign-in waiting for a code of the old secret must not finish later.
+		s.sessions.RevokePending(ctx, p, sess.UserID)
 		s.log.Add(ctx, p, sess.UserID, audit.TOTPDisabled, c, "")
 		return nil
 	})

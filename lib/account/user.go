@@ -14,7 +14,9 @@ import (
 	_ "time/tzdata"
 
 	"github.com/trymetriqs/metriqs/lib/problem"
+	"github.com/trymetriqs/metriqs/lib/session"
 	"github.com/trymetriqs/metriqs/lib/store"
+	"github.com/trymetriqs/metriqs/lib/tz"
 )
 
 // User is an account as the API shows it.
@@ -33,6 +35,8 @@ type record struct {
 	User
 	PasswordHash string
 	Deleted      bool
+	// Gen is the sign-in generation read with the hash (session.GenField).
+	Gen string
 }
 
 // Fields of the user hash.
@@ -64,15 +68,13 @@ func (s *Service) load(ctx context.Context, id string) (*record, error) {
 		return nil, store.ErrNotFound
 	}
 	created, _ := strconv.ParseInt(f[fCreated], 10, 64)
-	tz := f[fTZ]
-	if tz == "" {
-		tz = "UTC"
-	}
+	zone := storedZone(f[fTZ])
 	return &record{
 		User: User{ID: id, Email: f[fEmail], Name: f[fName], CreatedAt: time.Unix(created, 0).UTC(),
-			TOTPEnabled: f[fTOTP] == "1", TimeZone: tz},
+			TOTPEnabled: f[fTOTP] == "1", TimeZone: zone},
 		PasswordHash: f[fPass],
 		Deleted:      f[fDeleted] != "",
+		Gen:          f[session.GenField],
 	}, nil
 }
 
@@ -135,13 +137,12 @@ func checkName(name string) (string, error) {
 	return name, nil
 }
 
-// checkTimeZone accepts an IANA time zone name that this build knows.
-func checkTimeZone(tz string) error {
-	if tz == "" || tz == "Local" || strings.HasPrefix(tz, "/") || strings.Contains(tz, "..") {
-		return problem.Unprocessable("invalid_timezone", "timezone", "Use an IANA time zone name, like Europe/Paris.")
+// storedZone reads a profile's zone. A link stored before zones were canonicalized (Asia/Calcutta)
+// reads as its zone (Asia/Kolkata: the same rules); a name no longer accepted reads as UTC, which
+// ./UTC and Factory were anyway (posixrules, America/New_York's rules, is the one that changes).
+func storedZone(name string) string {
+	if zone, err := tz.Canonical(name); err == nil {
+		return zone
 	}
-	if _, err := time.LoadLocation(tz); err != nil {
-		return problem.Unprocessable("invalid_timezone", "timezone", "Unknown time zone; use an IANA name, like Europe/Paris.")
-	}
-	return nil
+	return tz.UTC
 }

@@ -26,6 +26,13 @@ type Pending struct {
 	UserID string
 }
 
+// GenField is the field of the user's hash (user:{id}) that counts revocations of the user's
+// sign-ins. A pending sign-in records the value that the password step read with the
+// password hash, and is usable only while the value has not moved: bumping it (RevokePending)
+// voids every pending sign-in of the user at once, with no index of them to race with, and
+// checking it adds a command to TakeAttempt's transaction, not a round trip.
+const GenField = "signin_gen"
+
 // ErrPendingExpired is the answer when there is no usable pending sign-in.
 var ErrPendingExpired = problem.New(http.StatusUnauthorized, "mfa_expired", "Your sign-in has expired. Enter your password again.")
 
@@ -39,8 +46,17 @@ func (m *Manager) PendingCookieName() string {
 	return "mq_mfa"
 }
 
-// BeginPending records a pending sign-in for userID and sets its cookie.
-func (m *Manager) BeginPending(ctx context.Context, w http.ResponseWriter, userID string) error {
+func (m *Manager) userKey(userID string) string { return m.st.Key("user", userID) }
+
+// RevokePending queues in p the revocation of every pending sign-in of the user, including one
+// whose password step is still running (it read the generation before this).
+func (m *Manager) RevokePending(ctx context.Context, p redis.Pipeliner, userID string) {
+	p.HIncrBy(ctx, m.userKey(userID), GenField, 1)
+}
+
+// BeginPending records a pending sign-in for userID and sets its cookie. gen is the user's
+// GenField as read together with the password hash that was just checked.
+func (m *Manager) BeginPending(ctx context.Context, w http.ResponseWriter, userID, gen string) error {
 	now := m.now()
 	p := Pending{ID: ids.New(), UserID: userID}
 	token, err := Sign(m.keys, AudienceMFA, userID, p.ID, now, PendingTimeout)
@@ -49,7 +65,7 @@ func (m *Manager) BeginPending(ctx context.Context, w http.ResponseWriter, userI
 	}
 	k := m.pendingKey(p.ID)
 	_, err = m.st.R.TxPipelined(ctx, func(pl redis.Pipeliner) error {
-		pl.HSet(ctx, k, "uid", userID, "attempts", 0)
+		pl.HSet(ctx, k, "uid", userID, "attempts", 0, "gen", gen)
 		pl.Expire(ctx, k, PendingTimeout)
 		m.st.Own(ctx, pl, userID, k)
 		return nil
@@ -75,11 +91,13 @@ func (m *Manager) TakeAttempt(r *http.Request) (*Pending, error) {
 	}
 	ctx := r.Context()
 	k := m.pendingKey(claims.SessionID)
-	var uid *redis.StringCmd
+	var uid, gen, current *redis.StringCmd
 	var attempts *redis.IntCmd
 	_, err = m.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		uid = p.HGet(ctx, k, "uid")
+		gen = p.HGet(ctx, k, "gen")
 		attempts = p.HIncrBy(ctx, k, "attempts", 1)
+		current = p.HGet(ctx, m.userKey(claims.Subject), GenField)
 		return nil
 	})
 	if err != nil && err != redis.Nil {
@@ -89,7 +107,7 @@ func (m *Manager) TakeAttempt(r *http.Request) (*Pending, error) {
 		m.st.R.Del(ctx, k) // HINCRBY made a stub record for an unknown id
 		return nil, ErrPendingExpired
 	}
-	if attempts.Val() > PendingAttempts {
+	if attempts.Val() > PendingAttempts || gen.Val() != current.Val() {
 		m.dropPending(ctx, claims.Subject, claims.SessionID)
 		return nil, ErrPendingExpired
 	}

@@ -225,11 +225,11 @@ func (m *Manager) Revoke(ctx context.Context, userID, sid string) error {
 	} else if err != nil {
 		return err
 	}
-	return m.remove(ctx, userID, []string{sid})
+	return m.remove(ctx, userID, []string{sid}, false)
 }
 
-// RevokeAll ends every session of the user except keep (empty: all of them) and returns how
-// many it ended.
+// RevokeAll ends every session of the user except keep (empty: all of them), and every
+// pending sign-in, and returns how many sessions it ended.
 func (m *Manager) RevokeAll(ctx context.Context, userID, keep string) (int, error) {
 	sids, err := m.st.R.SMembers(ctx, m.listKey(userID)).Result()
 	if err != nil {
@@ -241,11 +241,13 @@ func (m *Manager) RevokeAll(ctx context.Context, userID, keep string) (int, erro
 			end = append(end, sid)
 		}
 	}
-	return len(end), m.remove(ctx, userID, end)
+	return len(end), m.remove(ctx, userID, end, true)
 }
 
-func (m *Manager) remove(ctx context.Context, userID string, sids []string) error {
-	if len(sids) == 0 {
+// remove ends the sessions sids and, with pending, the user's pending sign-ins, in one
+// transaction.
+func (m *Manager) remove(ctx context.Context, userID string, sids []string, pending bool) error {
+	if len(sids) == 0 && !pending {
 		return nil
 	}
 	_, err := m.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -253,6 +255,9 @@ func (m *Manager) remove(ctx context.Context, userID string, sids []string) erro
 			p.Del(ctx, m.recordKey(sid))
 			p.SRem(ctx, m.listKey(userID), sid)
 			p.SRem(ctx, m.st.IndexKey(userID), m.recordKey(sid))
+		}
+		if pending {
+			m.RevokePending(ctx, p, userID)
 		}
 		return nil
 	})
