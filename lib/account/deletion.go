@@ -2,11 +2,11 @@ package account
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/trymetriqs/metriqs/lib/audit"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/session"
 	"github.com/trymetriqs/metriqs/lib/store"
@@ -33,6 +33,9 @@ func (s *Service) Close(ctx context.Context, w http.ResponseWriter, sess *sessio
 		return nil, err
 	}
 	rec, err := s.load(ctx, sess.UserID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && rec.Deleted) {
+		return nil, errClosed
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -47,19 +50,10 @@ func (s *Service) Close(ctx context.Context, w http.ResponseWriter, sess *sessio
 		return nil, err
 	}
 	// Mark first, then end the sessions: a sign-in racing with this either made its session
-	// before the mark (and RevokeAll ends it) or sees the mark afterwards (see Login).
-	_, err = s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.userKey(rec.ID), fDeleted, s.now().Unix())
-		p.Del(ctx, s.emailKey(rec.Email))
-		p.SRem(ctx, s.totpIndexKey(), rec.ID)
-		s.log.Add(ctx, p, rec.ID, audit.AccountDeleted, c, "")
-		if also != nil {
-			also(p)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, store.Err(err)
+	// before the mark (and RevokeAll ends it) or sees the mark afterwards (see Login). Of
+	// parallel deletions only one marks (markClosed); the others stop here.
+	if err := s.markClosed(ctx, rec, c, also); err != nil {
+		return nil, err
 	}
 	if _, err := s.sessions.RevokeAll(ctx, rec.ID, ""); err != nil {
 		return nil, err

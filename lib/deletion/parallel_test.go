@@ -1,0 +1,82 @@
+package deletion
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/trymetriqs/metriqs/lib/account"
+	"github.com/trymetriqs/metriqs/lib/problem"
+	"github.com/trymetriqs/metriqs/lib/web"
+)
+
+// releaseTogether runs f(i) for i in [0, n) in goroutines released at once.
+func releaseTogether(n int, f func(i int)) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			f(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
+
+// 20 deletions of one account at once, with the same session and password: one wins; the
+// others are answered as any request after a deletion (401), or by the password-attempt
+// limit they reached first (429). One tombstone, one purge message, one account_deleted
+// event; after the purge nothing of the user is left.
+func TestParallelDeletionsOneWins(t *testing.T) {
+	f := setup(t)
+	sess := f.signUp(t, "twenty@example.com")
+	ctx := context.Background()
+	errs := make([]error, 20)
+	releaseTogether(20, func(i int) {
+		_, errs[i] = f.svc.Delete(ctx, httptest.NewRecorder(), sess, account.DeleteInput{Password: pw}, web.Client{})
+	})
+	wins := 0
+	for _, err := range errs {
+		switch problem.CodeOf(err) {
+		case "":
+			wins++
+		case "unauthenticated", "rate_limited":
+		default:
+			t.Errorf("a losing deletion answered %v", err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d deletions won, want 1 (%v)", wins, errs)
+	}
+	tokens := f.st.R.ZRange(ctx, f.svc.tombstones(), 0, -1).Val()
+	if len(tokens) != 1 || len(f.pub.sent) != 1 {
+		t.Fatalf("%d tombstones, %d purge messages; want 1 and 1", len(tokens), len(f.pub.sent))
+	}
+	events := 0
+	for _, e := range f.st.R.LRange(ctx, f.st.Key("user", sess.UserID, "audit"), 0, -1).Val() {
+		if strings.Contains(e, `"account_deleted"`) {
+			events++
+		}
+	}
+	if events != 1 {
+		t.Fatalf("%d account_deleted events, want 1", events)
+	}
+	if err := f.svc.Purge(ctx, []byte(`{"user_id":"`+sess.UserID+`","tombstone":"`+tokens[0]+`"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := f.svc.Verify(ctx, sess.UserID, "twenty@example.com"); len(left) != 0 {
+		t.Fatalf("left after the purge: %+v", left)
+	}
+	// A deletion arriving after the purge is answered the same way and writes nothing.
+	if _, err := f.svc.Delete(ctx, httptest.NewRecorder(), sess, account.DeleteInput{Password: pw}, web.Client{}); problem.CodeOf(err) != "unauthenticated" {
+		t.Fatalf("a deletion after the purge: %v", err)
+	}
+	if left, _ := f.svc.Verify(ctx, sess.UserID, "twenty@example.com"); len(left) != 0 {
+		t.Fatalf("a deletion after the purge left %+v", left)
+	}
+}
