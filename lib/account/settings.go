@@ -12,6 +12,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/session"
 	"github.com/trymetriqs/metriqs/lib/store"
+	"github.com/trymetriqs/metriqs/lib/tz"
 	"github.com/trymetriqs/metriqs/lib/web"
 )
 
@@ -133,10 +134,11 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, in ProfileIn
 		fields[fName] = name
 	}
 	if in.TimeZone != nil {
-		if err := checkTimeZone(*in.TimeZone); err != nil {
+		zone, err := tz.Canonical(*in.TimeZone)
+		if err != nil {
 			return nil, err
 		}
-		fields[fTZ] = *in.TimeZone
+		fields[fTZ] = zone
 	}
 	if len(fields) == 0 {
 		return nil, problem.Invalid("", "Send at least one of \"name\" and \"timezone\".")

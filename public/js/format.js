@@ -158,15 +158,3 @@ export function userAgent(ua) {
   if (browser || os) return browser || os;
   return ua.length > 40 ? `${ua.slice(0, 40)}…` : ua;
 }
-
-// timeZones lists the IANA zones the browser knows, with UTC first.
-export function timeZones() {
-  let zones = [];
-  try { zones = Intl.supportedValuesOf('timeZone'); } catch { zones = []; }
-  return ['UTC', ...zones.filter((z) => z !== 'UTC')];
-}
-
-// browserTimeZone is the zone this device is set to.
-export function browserTimeZone() {
-  try { return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch { return 'UTC'; }
-}

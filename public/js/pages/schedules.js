@@ -5,7 +5,8 @@ import { startApp } from '../app.js';
 import { get, post, del, isMissingEndpoint } from '../api.js';
 import { $, h, replace, notice, confirmDialog } from '../dom.js';
 import { onSubmit } from '../forms.js';
-import { dateTime, ago, timeZones } from '../format.js';
+import { dateTime, ago } from '../format.js';
+import { timeZones } from '../timezones.js';
 
 const user = await startApp();
 

@@ -5,7 +5,8 @@ import { startApp } from '../app.js';
 import { get, post, patch, del, isMissingEndpoint } from '../api.js';
 import { $, $$, h, replace, notice, download, copyText } from '../dom.js';
 import { onSubmit, clearErrors } from '../forms.js';
-import { dateTime, ago, userAgent, timeZones, browserTimeZone, setTimeZone } from '../format.js';
+import { dateTime, ago, userAgent, setTimeZone } from '../format.js';
+import { timeZones, browserTimeZone } from '../timezones.js';
 
 let user = await startApp();
 
