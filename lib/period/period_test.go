@@ -213,6 +213,8 @@ func TestSpecJSON(t *testing.T) {
 		`{"period": {"start": "01/11/2026", "end": "2026-12-01"}}`:              "invalid_request",
 		`{"period": {"start": "2026-11-01", "end": "2026-11-30", "tz": "UTC"}}`: "invalid_request",
 		`{"period": {"start": 20261101, "end": "2026-11-30"}}`:                  "invalid_request",
+		// Names are exact, as in web.Decode (issue 11, item 13).
+		`{"period": {"START": "2026-11-01", "end": "2026-11-30"}}`: "invalid_request",
 	}
 	for in, code := range bad {
 		var b body

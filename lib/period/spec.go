@@ -3,6 +3,7 @@ package period
 import (
 	"bytes"
 	"encoding/json"
+	jsonv2 "encoding/json/v2"
 	"fmt"
 	"time"
 
@@ -135,9 +136,8 @@ func (s *Spec) UnmarshalJSON(b []byte) error {
 			Start *string `json:"start"`
 			End   *string `json:"end"`
 		}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&raw); err != nil {
+		// json/v2, as web.Decode: exact-case names ("START" is refused), each given once.
+		if err := jsonv2.Unmarshal(b, &raw, jsonv2.RejectUnknownMembers(true)); err != nil {
 			return wrongShape
 		}
 		start, err := requiredDate("start", raw.Start)

@@ -35,9 +35,28 @@ func readError(t *testing.T, rec *httptest.ResponseRecorder) errorBody {
 }
 
 type signup struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-	Age      int    `json:"age"`
+	Email    string   `json:"email"`
+	Password string   `json:"password"`
+	Age      *int     `json:"age"`
+	Tags     []string `json:"tags"`
+	Pet      pet      `json:"pet"`
+	secondFactor
+}
+
+// secondFactor is embedded as account.SecondFactor is: its fields are the parent's.
+type secondFactor struct {
+	Code string `json:"code"`
+}
+
+// pet decodes itself and fails as lib/period's Spec does, with a *problem.Error.
+type pet struct{ Name string }
+
+func (p *pet) UnmarshalJSON(b []byte) error {
+	if string(b) != `"cat"` {
+		return problem.Unprocessable("invalid_pet", "pet", "Only cats.")
+	}
+	p.Name = "cat"
+	return nil
 }
 
 func TestDecode(t *testing.T) {
@@ -59,6 +78,23 @@ func TestDecode(t *testing.T) {
 		{"trailing garbage", `{"email":"a"} x`, "application/json", 400, "invalid_request", ""},
 		{"form content type", `email=a`, "application/x-www-form-urlencoded", 415, "unsupported_media_type", ""},
 		{"too large", `{"email":"` + strings.Repeat("a", MaxBody) + `"}`, "application/json", 413, "too_large", ""},
+		{"embedded field", `{"email":"a@b.c","code":"123456"}`, "application/json", 0, "", ""},
+		{"valid surrogate pair", `{"email":"a@b.c","password":"\ud83d\ude00"}`, "application/json", 0, "", ""},
+		{"own decoder", `{"email":"a@b.c","pet":"cat"}`, "application/json", 0, "", ""},
+		{"own decoder's problem", `{"email":"a@b.c","pet":"dog"}`, "application/json", 422, "invalid_pet", "pet"},
+		{"wrong type pointer", `{"age":true}`, "application/json", 400, "invalid_request", "age"},
+		{"wrong type element", `{"tags":["a",2]}`, "application/json", 400, "invalid_request", "tags"},
+		{"whitespace only", ` `, "application/json", 400, "invalid_request", ""},
+		// API.md: names are exact, given once, and text is UTF-8 (issue 11, item 13).
+		{"name in another case", `{"EMAIL":"a@b.c"}`, "application/json", 400, "invalid_request", "EMAIL"},
+		{"embedded name in another case", `{"email":"a@b.c","Code":"1"}`, "application/json", 400, "invalid_request", "Code"},
+		{"duplicate name", `{"email":"a@b.c","email":"x@y.z"}`, "application/json", 400, "invalid_request", "email"},
+		{"duplicate name, same value", `{"email":"a@b.c","password":"p","email":"a@b.c"}`, "application/json", 400, "invalid_request", "email"},
+		{"invalid UTF-8", "{\"email\":\"a@b.c\xff\"}", "application/json", 400, "invalid_request", "email"},
+		{"overlong UTF-8", "{\"email\":\"a\xc0\xafb\"}", "application/json", 400, "invalid_request", "email"},
+		{"lone high surrogate", `{"email":"a@b.c\ud800"}`, "application/json", 400, "invalid_request", "email"},
+		{"lone low surrogate", `{"email":"\udc00a@b.c"}`, "application/json", 400, "invalid_request", "email"},
+		{"invalid UTF-8 in a name", "{\"em\xffail\":\"a@b.c\"}", "application/json", 400, "invalid_request", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
