@@ -11,7 +11,7 @@ import (
 )
 
 // HandleTick serves POST /api/jobs/tick, for QStash's hourly schedule only: queues a report
-// for every schedule now due, each exactly once.
+// for every schedule now due, each exactly once, and fails reports whose generation timed out.
 func HandleTick(w http.ResponseWriter, r *http.Request) {
 	web.Serve(w, r, web.Methods{http.MethodPost: jobs.Handler(schedule.JobTick, tick)})
 }
@@ -22,6 +22,6 @@ func tick(ctx context.Context, _ []byte) error {
 		return err
 	}
 	res, err := svc.Tick(ctx)
-	slog.Info("tick", "due", res.Due, "started", res.Started, "skipped", res.Skipped)
+	slog.Info("tick", "due", res.Due, "started", res.Started, "skipped", res.Skipped, "repaired", res.Repaired)
 	return err
 }

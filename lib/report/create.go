@@ -113,6 +113,7 @@ func (s *Service) queue(ctx context.Context, p redis.Pipeliner, userID string, d
 	k, lk := s.key(doc.ID), s.listKey(userID)
 	p.HSet(ctx, k, "uid", userID, "status", Queued, "doc", b)
 	p.ZAdd(ctx, lk, redis.Z{Score: float64(doc.CreatedAt.Unix()), Member: doc.ID})
+	p.ZAdd(ctx, s.inflightKey(), redis.Z{Score: float64(doc.CreatedAt.Unix()), Member: doc.ID}) // until it finishes (repair.go)
 	s.st.Own(ctx, p, userID, k, lk)
 }
 

@@ -133,9 +133,11 @@ func (s *Service) markRunning(ctx context.Context, id string) (int, error) {
 	return n, nil
 }
 
-// finishScript stores a finished report only if it has not finished yet, counts it in the
-// user's monthly usage, in one round trip whatever the number of sections.
+// finishScript stores a finished report only if it has not finished yet (nor been failed
+// by the repair of stuck reports), counts it in the user's monthly usage, and drops it from
+// the in-flight set, in one round trip whatever the number of sections.
 var finishScript = redisScript(`
+redis.call('ZREM', KEYS[3], ARGV[4])
 local st = redis.call('HGET', KEYS[1], 'status')
 if st ~= 'queued' and st ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'doc', ARGV[2])
@@ -167,5 +169,5 @@ func (s *Service) finish(ctx context.Context, userID string, doc *Report, outs [
 		return fmt.Errorf("report: encode: %w", err)
 	}
 	usage := now.Format("2006-01") + ":reports"
-	return store.Err(finishScript.Eval(ctx, s.st.R, []string{s.key(doc.ID), s.usageKey(userID)}, doc.Status, b, usage).Err())
+	return store.Err(finishScript.Eval(ctx, s.st.R, []string{s.key(doc.ID), s.usageKey(userID), s.inflightKey()}, doc.Status, b, usage, doc.ID).Err())
 }

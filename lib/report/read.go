@@ -42,6 +42,7 @@ func (s *Service) List(ctx context.Context, userID string) ([]Summary, error) {
 		}
 		out = append(out, Summary{ID: doc.ID, Title: doc.Title, Period: doc.Period, Status: status, CreatedAt: doc.CreatedAt})
 	}
+	s.repairListed(ctx, out)
 	return out, nil
 }
 
@@ -62,6 +63,7 @@ func (s *Service) remove(ctx context.Context, userID, id string) error {
 	_, err := s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, s.key(id))
 		p.ZRem(ctx, s.listKey(userID), id)
+		p.ZRem(ctx, s.inflightKey(), id)
 		p.SRem(ctx, s.st.IndexKey(userID), s.key(id))
 		return nil
 	})

@@ -41,6 +41,8 @@ type Report struct {
 	ScheduleID string `json:"schedule_id,omitempty"`
 	// Error says why a failed report failed, when no section does.
 	Error string `json:"error,omitempty"`
+	// ErrorCode is the stable code of Error: generation_timed_out (ErrCodeTimedOut).
+	ErrorCode string `json:"error_code,omitempty"`
 }
 
 // Summary is a row of GET /api/reports.
@@ -135,7 +137,7 @@ func (s *Service) Get(ctx context.Context, userID, id string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &r.Doc, nil
+	return s.repairIfStuck(ctx, r)
 }
 
 func finished(status string) bool { return status == Ready || status == Partial || status == Failed }

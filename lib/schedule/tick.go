@@ -34,12 +34,26 @@ return 1
 // TickResult says what a tick did.
 type TickResult struct {
 	Due, Started, Skipped int
+	// Repaired counts reports failed as timed out (report.RepairStuck).
+	Repaired int
 }
 
-// Tick starts every schedule due by now: it reads the due entries from the sorted set (work in
-// proportion to the due ones, not to all schedules), advances each exactly once, and queues
-// one report per schedule it advanced, published in one batch per round.
+// Tick starts every schedule due by now, then fails the reports whose generation can no
+// longer end (their job died with its function, or their message is in QStash's DLQ), so no
+// report stays queued or running for ever.
 func (s *Service) Tick(ctx context.Context) (TickResult, error) {
+	res, err := s.startDue(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Repaired, err = s.reports.RepairStuck(ctx)
+	return res, err
+}
+
+// startDue reads the due entries from the sorted set (work in proportion to the due ones, not
+// to all schedules), advances each exactly once, and queues one report per schedule it
+// advanced, published in one batch per round.
+func (s *Service) startDue(ctx context.Context) (TickResult, error) {
 	var res TickResult
 	max := strconv.FormatInt(s.now().Unix(), 10)
 	for round := 0; round < 1000; round++ {
