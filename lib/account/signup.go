@@ -72,10 +72,15 @@ func (s *Service) create(ctx context.Context, u User, hash string) error {
 	if err != nil {
 		return store.Err(err)
 	}
-	claimed, err := s.st.R.SetNX(ctx, s.emailKey(u.Email), u.ID, 0).Result()
-	if err == nil && claimed {
-		err = s.st.R.SAdd(ctx, s.st.IndexKey(u.ID), s.emailKey(u.Email)).Err()
-	}
+	// The claim and its index entry in one MULTI: a crash between them would leave the
+	// address key outside the index, for ever (lib/store index.go).
+	var claim *redis.BoolCmd
+	_, err = s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		claim = p.SetNX(ctx, s.emailKey(u.Email), u.ID, 0)
+		s.st.Own(ctx, p, u.ID, s.emailKey(u.Email))
+		return nil
+	})
+	claimed := err == nil && claim.Val()
 	if err != nil || !claimed {
 		s.st.R.Del(ctx, uk, s.st.IndexKey(u.ID))
 		if err != nil {

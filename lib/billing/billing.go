@@ -56,16 +56,19 @@ func (b *Store) linkKey(userID string) string { return b.st.Key("user", userID, 
 func (b *Store) Customer(ctx context.Context, userID string) (string, error) {
 	ref := "bcus_" + ids.New()
 	lk := b.linkKey(userID)
-	ok, err := b.st.R.SetNX(ctx, lk, ref, 0).Result()
+	// The link and its index entry in one MULTI (lib/store index.go).
+	var set *redis.BoolCmd
+	_, err := b.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		set = p.SetNX(ctx, lk, ref, 0)
+		b.st.Own(ctx, p, userID, lk)
+		return nil
+	})
 	if err != nil {
 		return "", store.Err(err)
 	}
-	if !ok {
+	if !set.Val() {
 		existing, err := b.st.R.Get(ctx, lk).Result()
 		return existing, store.Err(err)
-	}
-	if err := b.st.R.SAdd(ctx, b.st.IndexKey(userID), lk).Err(); err != nil {
-		return "", store.Err(err)
 	}
 	return ref, nil
 }

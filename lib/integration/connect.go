@@ -66,8 +66,8 @@ func (s *Service) Connect(ctx context.Context, userID string, in ConnectInput) (
 	}
 	key := s.stateKey(state)
 	_, err = s.o.Store.R.TxPipelined(ctx, func(pl redis.Pipeliner) error {
-		pl.Set(ctx, key, b, stateTTL)
-		s.o.Store.Own(ctx, pl, userID, key)
+		// Short-lived and single-use: out of the user's index (lib/store index.go).
+		store.SetShortLived(ctx, pl, key, b, stateTTL)
 		return nil
 	})
 	if err != nil {

@@ -121,8 +121,8 @@ func (s *Server) save(ctx context.Context, userID, key string, v any, ttl time.D
 		return err
 	}
 	_, err = s.o.Store.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, key, b, ttl)
-		s.o.Store.Own(ctx, p, userID, key)
+		// Short-lived and single-use: out of the user's index (lib/store index.go).
+		store.SetShortLived(ctx, p, key, b, ttl)
 		return nil
 	})
 	return store.Err(err)

@@ -66,8 +66,9 @@ func (m *Manager) BeginPending(ctx context.Context, w http.ResponseWriter, userI
 	k := m.pendingKey(p.ID)
 	_, err = m.st.R.TxPipelined(ctx, func(pl redis.Pipeliner) error {
 		pl.HSet(ctx, k, "uid", userID, "attempts", 0, "gen", gen)
+		// Expires with the same MULTI, within minutes: out of the user's index (lib/store
+		// index.go), where abandoned sign-ins would pile up.
 		pl.Expire(ctx, k, PendingTimeout)
-		m.st.Own(ctx, pl, userID, k)
 		return nil
 	})
 	if err != nil {

@@ -106,7 +106,9 @@ func (m *Manager) Create(ctx context.Context, w http.ResponseWriter, userID stri
 		})
 		p.Expire(ctx, rk, IdleTimeout)
 		p.SAdd(ctx, lk, s.ID)
-		m.st.Own(ctx, p, userID, rk, lk, m.usageKey(userID))
+		// The record always expires within IdleTimeout, so it stays out of the user's index
+		// (lib/store index.go); the list and the usage counter are collection keys.
+		m.st.Own(ctx, p, userID, lk, m.usageKey(userID))
 		return nil
 	})
 	if err != nil {

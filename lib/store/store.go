@@ -133,10 +133,12 @@ func Unreachable(err error) bool {
 }
 
 // IndexKey is the set that lists every key belonging to a user, so that account deletion finds
-// them all without scanning the keyspace.
+// them all without scanning the keyspace (the invariant it keeps: index.go).
 func (s *Store) IndexKey(userID string) string { return s.Key("user", userID, "keys") }
 
-// Own records, in p, that keys belong to userID. Call it in the same pipeline that creates them.
+// Own records, in p, that keys belong to userID. Call it in the same transaction (MULTI or
+// script) that creates them: a key created in an earlier step would exist outside the index
+// until then, and for ever if the step that follows never runs.
 func (s *Store) Own(ctx context.Context, p redis.Pipeliner, userID string, keys ...string) {
 	members := make([]any, len(keys))
 	for i, k := range keys {
