@@ -76,8 +76,8 @@ func TestPublishDeliversSignedRequest(t *testing.T) {
 	r := httptest.NewRequest(d.Method, url, strings.NewReader(string(d.Body)))
 	r.Header = d.Header
 	v := &jobs.Verifier{AppURL: dest.URL, CurrentSigningKey: testCurrent, NextSigningKey: testNext}
-	if body, err := v.Verify(r, jobs.Path("generate-report")); err != nil || string(body) != string(d.Body) {
-		t.Errorf("jobs.Verifier: body %q, err %v", body, err)
+	if signed, err := v.Verify(r, jobs.Path("generate-report")); err != nil || string(signed.Body) != string(d.Body) || signed.TokenID == "" {
+		t.Errorf("jobs.Verifier: %+v, err %v", signed, err)
 	}
 }
 

@@ -3,7 +3,9 @@
 // against it (publish, batch, messages, schedules, DLQ, keys), and it delivers messages the
 // way QStash does: signed with an Upstash-Signature JWT, retried with backoff on any non-2xx
 // answer, sent to the DLQ after the last retry or at once on 489 + Upstash-NonRetryable-Error,
-// and fired from cron schedules. State lives in memory and is lost on Close.
+// and fired from cron schedules. State (messages, retries, schedules, the DLQ) lives in memory
+// and is lost on Close: a message in flight when the local server stops is never delivered,
+// and the report it was generating is failed as timed out by lib/report's repair.
 //
 // Serve it on its own listener: its paths embed the destination URL ("/v2/publish/https://…"),
 // and http.ServeMux would "clean" the double slash with a redirect.
@@ -30,8 +32,11 @@ type Options struct {
 	// CurrentSigningKey is required: QStash never sends an unsigned delivery.
 	CurrentSigningKey string
 	NextSigningKey    string
-	// HTTPClient delivers messages; nil means an outbound client with a 30 s timeout.
+	// HTTPClient delivers messages; nil means an outbound client that waits DeliveryTimeout.
 	HTTPClient *http.Client
+	// DeliveryTimeout is how long one delivery may take before the attempt fails; zero means
+	// DefaultDeliveryTimeout.
+	DeliveryTimeout time.Duration
 	// Clock is the time source for due times, cron and token claims; nil means time.Now.
 	// With a test clock, move it and call WaitIdle: the loop is woken to look again.
 	Clock func() time.Time
@@ -82,8 +87,11 @@ func New(o Options) (*Server, error) {
 	if o.CurrentSigningKey == "" {
 		return nil, errors.New("qstashdev: CurrentSigningKey is required")
 	}
+	if o.DeliveryTimeout <= 0 {
+		o.DeliveryTimeout = DefaultDeliveryTimeout
+	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = outbound.NewClient(30 * time.Second)
+		o.HTTPClient = deliveryClient(o.DeliveryTimeout)
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now
@@ -111,6 +119,22 @@ func New(o Options) (*Server, error) {
 		ctx:       ctx,
 		cancel:    cancel,
 	}, nil
+}
+
+// DefaultDeliveryTimeout is longer than any job function may run — vercel.json's maxDuration
+// for api/jobs (60 s), and the ten-times-longer job deadline of -race test builds (lib/web) —
+// because QStash, too, waits for an answer longer than the function may take: a shorter wait
+// would fail and retry an attempt that is still running (the ledger would answer it 409).
+const DefaultDeliveryTimeout = 15 * time.Minute
+
+// deliveryClient is an outbound client that waits d for the whole delivery, answer headers
+// included (outbound's 15 s header timeout suits providers' APIs, not a job).
+func deliveryClient(d time.Duration) *http.Client {
+	c := outbound.NewClient(d)
+	tr := outbound.NewTransport()
+	tr.ResponseHeaderTimeout = d
+	c.Transport = tr
+	return c
 }
 
 // DefaultBackoff is QStash's documented backoff: min(1 day, e^(2.5 n) seconds) before retry n.
