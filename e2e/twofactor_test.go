@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"os/exec"
 	"slices"
 	"strings"
@@ -222,5 +223,51 @@ func TestDisableAndRegenerate(t *testing.T) {
 		if strings.Contains(k, u["id"].(string)) {
 			t.Fatalf("2FA state left after disabling: %s", k)
 		}
+	}
+}
+
+// Someone who knew the old password and stands at the code step must not finish the sign-in
+// after the owner changes the password, signs out the other sessions, turns 2FA off or
+// deletes the account: each voids the pending sign-ins with the sessions.
+func TestPendingSignInRevokedWithSessions(t *testing.T) {
+	t.Parallel()
+	for name, act := range map[string]func(c *devtest.Client, recovery string) *devtest.Response{
+		"password change": func(c *devtest.Client, _ string) *devtest.Response {
+			return c.Do("POST", "/api/account/password", map[string]string{"current_password": goodPassword, "new_password": "a brand new passphrase"})
+		},
+		"sign out other sessions": func(c *devtest.Client, _ string) *devtest.Response {
+			return c.Do("DELETE", "/api/account/sessions?id=others", nil)
+		},
+		"2FA off": func(c *devtest.Client, recovery string) *devtest.Response {
+			return c.Do("DELETE", "/api/account/totp", map[string]string{"password": goodPassword, "recovery_code": recovery})
+		},
+		"account deletion": func(c *devtest.Client, recovery string) *devtest.Response {
+			return c.Do("POST", "/api/account/delete", map[string]string{"password": goodPassword, "recovery_code": recovery})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, u := signUp(t)
+			secret, recovery := enable2FA(t, c)
+			uid := u["id"].(string)
+			attacker := passwordStep(t, u["email"].(string))
+			if r := act(c, recovery[0]); r.StatusCode != 204 && r.StatusCode != 200 && r.StatusCode != 202 {
+				t.Fatalf("%s: %d %s", name, r.StatusCode, r.Body)
+			}
+			sessions := devtest.Store.R.SCard(context.Background(), devtest.Store.Key("user", uid, "sessions")).Val()
+			r := attacker.Do("POST", "/api/auth/mfa", map[string]string{"code": code(t, secret, time.Now().Add(30*time.Second))})
+			devtest.Want(t, r, 401, "mfa_expired")
+			if attacker.Cookie("mq_session") != nil {
+				t.Fatal("the attacker got a session cookie")
+			}
+			if n := devtest.Store.R.SCard(context.Background(), devtest.Store.Key("user", uid, "sessions")).Val(); n != sessions {
+				t.Fatalf("sessions went from %d to %d", sessions, n)
+			}
+			if keys := devtest.Store.R.Keys(context.Background(), devtest.Store.Key("mfa", "*")).Val(); slices.ContainsFunc(keys, func(k string) bool {
+				return devtest.Store.R.HGet(context.Background(), k, "uid").Val() == uid
+			}) {
+				t.Fatal("the refused pending sign-in is still stored")
+			}
+		})
 	}
 }
