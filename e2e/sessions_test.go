@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -203,4 +204,70 @@ func TestProfileUpdate(t *testing.T) {
 	if c.Do("GET", "/api/me", nil).Map()["user"].(map[string]any)["timezone"] != "Europe/London" {
 		t.Fatal("refused update changed the time zone")
 	}
+}
+
+// passwordRace sends the changes from the clients at the same instant and returns each status.
+func passwordRace(clients []*devtest.Client, newPassword func(i int) string) []int {
+	statuses := make([]int, len(clients))
+	releaseTogether(len(clients), func(i int) {
+		statuses[i] = clients[i].Do("POST", "/api/account/password", map[string]string{"current_password": goodPassword, "new_password": newPassword(i)}).StatusCode
+	})
+	return statuses
+}
+
+// Two sessions change the password at the same instant: one change wins (compare-and-set on
+// the stored hash), the other is told so (409 password_changed, or 403 if it read the new hash
+// already) and changes nothing; the winner stays signed in, the loser is signed out, the
+// stored password is the winner's, and the security log has one password_changed.
+func TestConcurrentPasswordChangesOneWins(t *testing.T) {
+	t.Parallel()
+	a, u := signUp(t)
+	email, uid := u["email"].(string), u["id"].(string)
+	clients := []*devtest.Client{a, login(t, email, goodPassword)}
+	pw := func(i int) string { return "the new passphrase of session " + strconv.Itoa(i) }
+	statuses := passwordRace(clients, pw)
+	winner := slices.Index(statuses, 204)
+	if winner < 0 || slices.Index(statuses[winner+1:], 204) >= 0 {
+		t.Fatalf("statuses = %v, want exactly one 204", statuses)
+	}
+	loser := 1 - winner
+	if s := statuses[loser]; s != 409 && s != 403 {
+		t.Fatalf("losing change: %d", s)
+	}
+	devtest.Want(t, clients[winner].Do("GET", "/api/me", nil), 200, "")
+	devtest.Want(t, clients[loser].Do("GET", "/api/me", nil), 401, "unauthenticated")
+	if n := countType(t, uid, "password_changed"); n != 1 {
+		t.Fatalf("%d password_changed events", n)
+	}
+	devtest.Want(t, devtest.NewClient(t).Do("POST", "/api/auth/login", map[string]string{"email": email, "password": pw(loser)}), 401, "invalid_credentials")
+	login(t, email, pw(winner))
+}
+
+// 20 identical changes from one session at once: one takes effect and is logged once; the
+// others are refused (409 password_changed, 403, or 429 past the password limit).
+func TestIdenticalPasswordChangesLoggedOnce(t *testing.T) {
+	t.Parallel()
+	a, u := signUp(t)
+	clients := make([]*devtest.Client, 20)
+	for i := range clients {
+		clients[i] = a
+	}
+	statuses := passwordRace(clients, func(int) string { return "one and the same new passphrase" })
+	won := 0
+	for _, s := range statuses {
+		switch s {
+		case 204:
+			won++
+		case 409, 403, 429:
+		default:
+			t.Fatalf("statuses = %v", statuses)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("statuses = %v, want exactly one 204", statuses)
+	}
+	if n := countType(t, u["id"].(string), "password_changed"); n != 1 {
+		t.Fatalf("%d password_changed events for one change", n)
+	}
+	devtest.Want(t, a.Do("GET", "/api/me", nil), 200, "")
 }

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -51,18 +52,47 @@ func (s *Service) ChangePassword(ctx context.Context, sess *session.Session, in 
 	if err != nil {
 		return problem.Internal(fmt.Errorf("change password: hash: %w", err))
 	}
-	// The new hash and its security-log entry land together; the other sessions go after the
-	// hash, so that one signed in with the old password a moment before is caught too.
-	_, err = s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.userKey(sess.UserID), fPass, hash)
-		s.log.Add(ctx, p, sess.UserID, audit.PasswordChanged, c, "Every other session is signed out.")
-		return nil
-	})
-	if err != nil {
-		return store.Err(fmt.Errorf("change password: %w", err))
+	if err := s.swapPassword(ctx, sess.UserID, rec.PasswordHash, hash, c); err != nil {
+		return err
 	}
+	// The other sessions (and pending sign-ins) go after the hash, so that one signed in with
+	// the old password a moment before is caught too.
 	_, err = s.sessions.RevokeAll(ctx, sess.UserID, sess.ID)
 	return err
+}
+
+// ErrPasswordChanged is the answer to a password change that lost a race with another one:
+// the password it checked is no longer the account's.
+var ErrPasswordChanged = problem.Conflict("password_changed", "The password was changed by another request meanwhile. Sign in again with the new password if you were signed out.")
+
+// swapPassword replaces the hash only if it is still old, the one the current password was
+// checked against (compare-and-set under WATCH): of two changes at the same instant exactly
+// one wins and writes its security-log entry, in the same transaction; the other gets
+// ErrPasswordChanged and changes nothing. A WATCH broken by another field of the user hash
+// (a sign-in generation, a profile edit) is retried.
+func (s *Service) swapPassword(ctx context.Context, uid, old, hash string, c web.Client) error {
+	uk := s.userKey(uid)
+	swap := func(tx *redis.Tx) error {
+		stored, err := tx.HGet(ctx, uk, fPass).Result()
+		if err != nil {
+			return store.Err(err)
+		}
+		if stored != old {
+			return ErrPasswordChanged
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.HSet(ctx, uk, fPass, hash)
+			s.log.Add(ctx, p, uid, audit.PasswordChanged, c, "Every other session is signed out.")
+			return nil
+		})
+		return err
+	}
+	for range 5 {
+		if err := s.st.R.Watch(ctx, swap, uk); !errors.Is(err, redis.TxFailedErr) {
+			return store.Err(err)
+		}
+	}
+	return ErrPasswordChanged
 }
 
 // SessionView is one row of GET /api/account/sessions.
