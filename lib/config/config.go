@@ -94,8 +94,8 @@ func Load(getenv func(string) string) (*Config, error) {
 	if mode := env("METRIQS_ENV"); mode != "" && mode != "development" && mode != "production" {
 		return nil, fmt.Errorf("config: METRIQS_ENV must be development or production, not %q", mode)
 	}
-	if c.Dev && env("VERCEL_ENV") != "" {
-		return nil, errors.New("config: METRIQS_ENV=development is refused on Vercel (VERCEL_ENV is set): development keys must never serve real users")
+	if name := deployedRuntime(env); c.Dev && name != "" {
+		return nil, fmt.Errorf("config: METRIQS_ENV=development is refused in a deployed runtime (%s is set): development keys must never serve real users", name)
 	}
 	if c.RedisPrefix == "" {
 		c.RedisPrefix = "mq:"
@@ -147,8 +147,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		if c.QStash.URL != "" && !strings.HasPrefix(c.QStash.URL, "https://") {
 			problems = append(problems, "QSTASH_URL must use https outside development")
 		}
-		if c.SessionKeys.holdsSecretOf(devSessionKey, devTokenKey) || c.TokenKeys.holdsSecretOf(devSessionKey, devTokenKey) ||
-			c.QStash.CurrentSigningKey == devCurrentSig || c.QStash.NextSigningKey == devNextSig {
+		if c.holdsDevSecret() {
 			problems = append(problems, "a development key is configured outside development")
 		}
 	}
@@ -187,15 +186,44 @@ func checkRedisURL(raw string, dev bool) error {
 	return nil
 }
 
+// checkAppURL accepts a bare origin. Userinfo, a query or a fragment would ride along into
+// every OAuth redirect URI and QStash destination built from it.
 func checkAppURL(raw string, dev bool) error {
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		return errors.New("APP_URL must be an absolute URL with no path, like https://app.example.com")
+	if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") || u.User != nil || u.RawQuery != "" ||
+		u.ForceQuery || strings.Contains(raw, "#") || u.Opaque != "" {
+		return errors.New("APP_URL must be an absolute URL with no path, userinfo, query or fragment, like https://app.example.com")
 	}
 	if u.Scheme != "https" && !(dev && u.Scheme == "http") {
 		return errors.New("APP_URL must use https outside development")
 	}
 	return nil
+}
+
+// deployedRuntimeEnv are variables that Vercel or AWS Lambda set in a deployed function.
+// Vercel exposes VERCEL_ENV only with "Automatically expose System Environment Variables" on,
+// so any one of them is taken as a sign that this is not a developer's machine.
+var deployedRuntimeEnv = []string{
+	"VERCEL", "VERCEL_ENV", "VERCEL_URL", "VERCEL_REGION", "VERCEL_DEPLOYMENT_ID", "NOW_REGION",
+	"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_RUNTIME_API", "AWS_EXECUTION_ENV", "LAMBDA_TASK_ROOT",
+}
+
+// deployedRuntime names the first sign of a deployed runtime in the environment, or "".
+func deployedRuntime(env func(string) string) string {
+	for _, name := range deployedRuntimeEnv {
+		if env(name) != "" {
+			return name
+		}
+	}
+	return ""
+}
+
+// holdsDevSecret reports whether any secret is a public development one, wherever it is put:
+// under another key id, or a QStash signing key in the other slot.
+func (c *Config) holdsDevSecret() bool {
+	devSig := func(v string) bool { return v == devCurrentSig || v == devNextSig }
+	return c.SessionKeys.holdsSecretOf(devSessionKey, devTokenKey) || c.TokenKeys.holdsSecretOf(devSessionKey, devTokenKey) ||
+		devSig(c.QStash.CurrentSigningKey) || devSig(c.QStash.NextSigningKey) || c.QStash.Token == devQStashTok
 }
 
 var fromEnv = lazy.New(func() (*Config, error) { return Load(os.Getenv) })

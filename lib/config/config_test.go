@@ -72,6 +72,10 @@ func TestLoadProductionRefusesDevelopmentKeys(t *testing.T) {
 		{"TOKEN_KEYS", "t1:" + secretOf(devTokenKey)},
 		{"TOKEN_KEYS", keyB + ",old:" + secretOf(devTokenKey)},
 		{"SESSION_KEYS", "s9:" + secretOf(devTokenKey)},
+		// The public QStash values in the other slot, and the local stand-in's token.
+		{"QSTASH_CURRENT_SIGNING_KEY", devNextSig},
+		{"QSTASH_NEXT_SIGNING_KEY", devCurrentSig},
+		{"QSTASH_TOKEN", devQStashTok},
 	} {
 		env := production()
 		env[tc.name] = tc.value
@@ -91,12 +95,21 @@ func TestLoadDevelopmentDefaults(t *testing.T) {
 	}
 }
 
-func TestLoadDevelopmentRefusedOnVercel(t *testing.T) {
-	env := production()
-	env["METRIQS_ENV"] = "development"
-	env["VERCEL_ENV"] = "production"
-	if _, err := Load(envOf(env)); err == nil {
-		t.Fatal("development mode accepted on Vercel")
+// Development mode is refused on any sign of a deployed runtime, not only VERCEL_ENV (which
+// Vercel exposes only when system variables are exposed).
+func TestLoadDevelopmentRefusedWhenDeployed(t *testing.T) {
+	for _, name := range []string{"VERCEL", "VERCEL_ENV", "VERCEL_URL", "VERCEL_REGION", "VERCEL_DEPLOYMENT_ID",
+		"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_RUNTIME_API", "AWS_EXECUTION_ENV", "LAMBDA_TASK_ROOT"} {
+		env := production()
+		env["METRIQS_ENV"] = "development"
+		env[name] = "1"
+		if _, err := Load(envOf(env)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("development mode with %s set: err = %v, want an error naming it", name, err)
+		}
+	}
+	// A developer's shell (this one has AWS_CA_BUNDLE, say) is not a deployment.
+	if _, err := Load(envOf(map[string]string{"METRIQS_ENV": "development", "AWS_CA_BUNDLE": "/etc/ssl/certs/ca-certificates.crt"})); err != nil {
+		t.Errorf("development refused on a workstation: %v", err)
 	}
 }
 
@@ -104,6 +117,12 @@ func TestLoadRejectsBadValues(t *testing.T) {
 	for _, tc := range []struct{ name, value string }{
 		{"APP_URL", "http://app.trymetriqs.com"}, // plain http outside development
 		{"APP_URL", "https://app.trymetriqs.com/some/path"},
+		{"APP_URL", "https://user:pw@app.trymetriqs.com"}, // userinfo
+		{"APP_URL", "https://evil.example@app.trymetriqs.com"},
+		{"APP_URL", "https://app.trymetriqs.com?x=1"}, // query
+		{"APP_URL", "https://app.trymetriqs.com/?"},
+		{"APP_URL", "https://app.trymetriqs.com#frag"}, // fragment
+		{"APP_URL", "https://app.trymetriqs.com/#"},
 		{"REDIS_URL", "http://example.com"},
 		{"REDIS_URL", "redis://default:pw@example.upstash.io:6379"},                   // no TLS
 		{"REDIS_URL", "rediss://default:pw@example.upstash.io:6379?skip_verify=true"}, // any certificate
