@@ -3,6 +3,7 @@
 # one function per api/ file: the proof that the bundle deploys.
 #
 #   scripts/vercel-build.sh          from the repository root; output in .vercel/output
+#   scripts/vercel-build.sh --prod   for production (`vercel deploy --prebuilt --prod` needs it)
 #
 # How (the recipe of the architecture sketch):
 #   - the Vercel CLI from npm, pinned (newer majors do not install here), cached outside the
@@ -23,8 +24,14 @@
 # .vercel/output/functions/api/**/NAME.func/bootstrap is the deployable binary itself
 # (scripts/func-size.sh measures those).
 #
-# vercel.json's build.env (GO_BUILD_FLAGS) is exported into the build, as Vercel's platform
-# does for a deployment; a local `vercel build` would silently ignore it.
+# The Go build flags come from GO_BUILD_FLAGS in the environment, else from
+# DEFAULT_GO_BUILD_FLAGS below: the one place they are set. @vercel/go reads that environment variable (Vercel's Go
+# runtime documents it); without the flags every function is ~17.7 MB instead of <= 10 MB. A
+# `vercel build` ignores vercel.json's build.env, and whether Vercel's own builds still honour
+# that legacy property is not documented, so nothing here depends on it: the README deploys
+# this script's output (`vercel deploy --prebuilt`). vercel.json keeps a copy only for a build
+# on Vercel's side, and this script fails if that copy differs from the default.
+# Arguments (--prod) go to `vercel build`.
 #
 # CGO_ENABLED=0: @vercel/go leaves CGO to the environment, so the binary would depend on
 # whether a C compiler is installed (and then on this machine's C library); we pin the
@@ -32,6 +39,10 @@
 set -euo pipefail
 
 VERCEL_VERSION=58.10.0
+# -s -w: no symbol table or DWARF (@vercel/go's own default, lost once GO_BUILD_FLAGS is set);
+# lambda.norpc: aws-lambda-go without its RPC mode, which links html/template (+8 MB).
+DEFAULT_GO_BUILD_FLAGS="-ldflags '-s -w' -tags lambda.norpc"
+GO_BUILD_FLAGS=${GO_BUILD_FLAGS:-$DEFAULT_GO_BUILD_FLAGS}
 GO_BRIDGE=github.com/vercel/go-bridge@v0.0.0-20221108222652-296f4c6bdb6d
 CLI_DIR=${VERCEL_CLI_DIR:-$HOME/.cache/metriqs-vercel-cli}
 
@@ -39,15 +50,31 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 start=$SECONDS
 
-# The builder uses the Go that go.mod asks for (a toolchain line, else the go line) and
-# downloads it from dl.google.com when the local one differs, which fails offline. Say so
-# before it tries.
+# The builder uses the Go that go.mod asks for (a toolchain line, else the go line): it takes
+# the `go` on PATH if that is the exact version, else downloads it from dl.google.com, which
+# fails offline. The go command fetches the same toolchain from the Go module proxy
+# (golang.org/toolchain, checked against the checksum database, cached in the module cache),
+# whatever the local Go and its GOTOOLCHAIN default: we ask it for that toolchain's GOROOT and
+# put its bin first on PATH, so the builder finds go.mod's version and downloads nothing.
 want_go=$(sed -nE 's/^toolchain[[:space:]]+go([0-9][^[:space:]]*).*/\1/p' go.mod | head -n1)
 [[ -n $want_go ]] || want_go=$(sed -nE 's/^go[[:space:]]+([0-9][^[:space:]]*).*/\1/p' go.mod | head -n1)
-have_go=$(go env GOVERSION)
-if [[ "go$want_go" != "$have_go" ]]; then
-	echo "vercel-build: go.mod selects Go $want_go but the local Go is $have_go;" >&2
-	echo "  @vercel/go would try to download Go $want_go. Install it, or align go.mod." >&2
+if ! goroot=$(GOTOOLCHAIN="go$want_go" go env GOROOT) ||
+	[[ $("$goroot/bin/go" env GOVERSION 2>/dev/null) != "go$want_go" ]]; then
+	echo "vercel-build: cannot get Go $want_go (go.mod) from the module proxy;" >&2
+	echo "  @vercel/go would try to download it. Check GOPROXY, or align go.mod." >&2
+	exit 1
+fi
+export PATH="$goroot/bin:$PATH"
+echo "vercel-build: Go $want_go from $goroot"
+
+# vercel.json's copy of the flags (for builds on Vercel's side) must not drift from ours.
+json_flags=$(node -e '
+	const fs = require("fs");
+	const cfg = fs.existsSync("vercel.json") ? JSON.parse(fs.readFileSync("vercel.json", "utf8")) : {};
+	process.stdout.write(((cfg.build || {}).env || {}).GO_BUILD_FLAGS || "");')
+if [[ -n $json_flags && $json_flags != "$DEFAULT_GO_BUILD_FLAGS" ]]; then
+	echo "vercel-build: vercel.json build.env.GO_BUILD_FLAGS ($json_flags) differs from" >&2
+	echo "  DEFAULT_GO_BUILD_FLAGS in scripts/vercel-build.sh ($DEFAULT_GO_BUILD_FLAGS)." >&2
 	exit 1
 fi
 
@@ -88,16 +115,9 @@ echo "vercel-build: vercel build in $src"
 	export GOPROXY="file://$modcache/cache/download,https://proxy.golang.org"
 	export GOTOOLCHAIN=local CGO_ENABLED=0
 	export TMPDIR=$scratch/tmp # the builder's temporary folders, binaries included
-	while IFS= read -r -d '' kv; do
-		echo "vercel-build: build.env ${kv%%=*}=${kv#*=}"
-		# shellcheck disable=SC2163 # kv is NAME=value: exporting that is the point
-		export "$kv"
-	done < <(node -e '
-		const fs = require("fs");
-		const cfg = fs.existsSync("vercel.json") ? JSON.parse(fs.readFileSync("vercel.json", "utf8")) : {};
-		const env = (cfg.build || {}).env || {};
-		for (const [k, v] of Object.entries(env)) process.stdout.write(k + "=" + v + "\0");')
-	"$vercel_bin" build --yes </dev/null
+	export GO_BUILD_FLAGS
+	echo "vercel-build: GO_BUILD_FLAGS=$GO_BUILD_FLAGS"
+	"$vercel_bin" build --yes "$@" </dev/null
 )
 
 # Bring the output home, each binary copied into its function folder.
