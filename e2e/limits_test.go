@@ -168,7 +168,7 @@ func TestLoginRateLimitPerIP(t *testing.T) {
 }
 
 // Password change: 5 attempts per user per 15 minutes, from any of the user's sessions; the
-// limit is shared with recovery-code regeneration (docs/security.md).
+// limit is shared with recovery-code regeneration and starting 2FA set-up (docs/security.md).
 func TestPasswordChangeRateLimitPerUser(t *testing.T) {
 	t.Parallel()
 	a, u := signUp(t)
@@ -187,7 +187,8 @@ func TestPasswordChangeRateLimitPerUser(t *testing.T) {
 		wantLimited(t, b.Do("POST", "/api/account/password", right), docPasswordUser)
 		// Same budget: regenerating recovery codes and turning 2FA off, which check the
 		// password too (otherwise 409 totp_not_enabled here, a password oracle).
-		wantLimited(t, b.Do("POST", "/api/account/recovery-codes", map[string]string{"password": goodPassword}), docPasswordUser)
+		wantLimited(t, b.Do("POST", "/api/account/recovery-codes", map[string]string{"password": goodPassword, "code": "123456"}), docPasswordUser)
+		wantLimited(t, b.Do("POST", "/api/account/totp", map[string]string{"password": goodPassword}), docPasswordUser)
 		wantLimited(t, b.Do("DELETE", "/api/account/totp", map[string]string{"password": goodPassword, "code": "123456"}), docPasswordUser)
 	})
 	devtest.Want(t, a.Do("GET", "/api/me", nil), 200, "")
@@ -335,14 +336,15 @@ func TestSecurityLogEvents(t *testing.T) {
 
 	devtest.Want(t, a.Do("POST", "/api/account/password", map[string]string{"current_password": "not the password", "new_password": "a brand new passphrase"}), 403, "invalid_password")
 	devtest.Want(t, a.Do("POST", "/api/account/password", map[string]string{"current_password": goodPassword, "new_password": "a brand new passphrase"}), 204, "")
-	secret, _ := enable2FA(t, a)
-	devtest.Want(t, a.Do("POST", "/api/account/recovery-codes", map[string]string{"password": "a brand new passphrase"}), 200, "")
+	secret, recovery := enable2FAWith(t, a, "a brand new passphrase")
+	devtest.Want(t, a.Do("POST", "/api/account/recovery-codes", map[string]string{"password": "a brand new passphrase", "recovery_code": recovery[0]}), 200, "")
 	devtest.Want(t, a.Do("DELETE", "/api/account/totp", map[string]string{"password": "a brand new passphrase", "code": code(t, secret, time.Now().Add(30*time.Second))}), 204, "")
 
 	events := securityLog(t, a)
 	want := []struct{ typ, ip string }{
 		{"totp_disabled", a.IP},
 		{"recovery_codes_regenerated", a.IP},
+		{"recovery_code_used", a.IP},
 		{"totp_enabled", a.IP},
 		{"password_changed", a.IP},
 		{"sign_in_failed", a.IP}, // wrong current password on the password change

@@ -34,7 +34,13 @@ func code(t *testing.T, secret string, at time.Time) string {
 // enable2FA turns 2FA on for the client's account and returns the secret and recovery codes.
 func enable2FA(t *testing.T, c *devtest.Client) (string, []string) {
 	t.Helper()
-	r := c.Do("POST", "/api/account/totp", nil)
+	return enable2FAWith(t, c, goodPassword)
+}
+
+// enable2FAWith is enable2FA for an account whose password is pw.
+func enable2FAWith(t *testing.T, c *devtest.Client, pw string) (string, []string) {
+	t.Helper()
+	r := c.Do("POST", "/api/account/totp", map[string]string{"password": pw})
 	devtest.Want(t, r, 200, "")
 	var e struct {
 		Secret     string `json:"secret"`
@@ -136,7 +142,7 @@ func TestTwoFactorBadInput(t *testing.T) {
 	devtest.Want(t, c.Do("POST", "/api/account/totp/confirm", map[string]string{"code": "123456"}), 409, "no_pending_enrolment")
 	secret, _ := enable2FA(t, c)
 	// Enrol while already on.
-	devtest.Want(t, c.Do("POST", "/api/account/totp", nil), 409, "totp_already_enabled")
+	devtest.Want(t, c.Do("POST", "/api/account/totp", map[string]string{"password": goodPassword}), 409, "totp_already_enabled")
 
 	// MFA step without a pending sign-in.
 	devtest.Want(t, devtest.NewClient(t).Do("POST", "/api/auth/mfa", map[string]string{"code": "123456"}), 401, "mfa_expired")
@@ -197,7 +203,7 @@ func TestDisableAndRegenerate(t *testing.T) {
 	t.Parallel()
 	c, u := signUp(t)
 	secret, old := enable2FA(t, c)
-	r := c.Do("POST", "/api/account/recovery-codes", map[string]string{"password": goodPassword})
+	r := c.Do("POST", "/api/account/recovery-codes", map[string]string{"password": goodPassword, "recovery_code": old[0]})
 	devtest.Want(t, r, 200, "")
 	fresh := r.Map()["recovery_codes"].([]any)
 	if len(fresh) != 10 {
@@ -269,5 +275,29 @@ func TestPendingSignInRevokedWithSessions(t *testing.T) {
 				t.Fatal("the refused pending sign-in is still stored")
 			}
 		})
+	}
+}
+
+// Starting 2FA set-up needs the password (a hijacked session must not enrol its own
+// authenticator, ASVS 5.0 7.5.1), and new recovery codes need the password and a second
+// factor; a refused request stores nothing.
+func TestTwoFactorSettingsNeedReauthentication(t *testing.T) {
+	t.Parallel()
+	c, u := signUp(t)
+	uid := u["id"].(string)
+	unchangedFor(t, uid, func() {
+		devtest.Want(t, c.Do("POST", "/api/account/totp", nil), 400, "invalid_request")
+		devtest.Want(t, c.Do("POST", "/api/account/totp", map[string]string{}), 400, "invalid_request")
+		devtest.Want(t, c.Do("POST", "/api/account/totp", map[string]string{"password": "not my password"}), 403, "invalid_password")
+	})
+	secret, recovery := enable2FA(t, c)
+	unchangedFor(t, uid, func() {
+		devtest.Want(t, c.Do("POST", "/api/account/recovery-codes", map[string]string{"password": goodPassword}), 400, "invalid_request")
+		devtest.Want(t, c.Do("POST", "/api/account/recovery-codes", map[string]string{"password": goodPassword, "code": wrongCode(t, secret)}), 403, "invalid_code")
+	})
+	r := c.Do("POST", "/api/account/recovery-codes", map[string]string{"password": goodPassword, "code": code(t, secret, time.Now().Add(30*time.Second))})
+	devtest.Want(t, r, 200, "")
+	if fresh := r.Map()["recovery_codes"].([]any); len(fresh) != 10 || slices.Contains(fresh, any(recovery[0])) {
+		t.Fatalf("regenerated codes = %v", fresh)
 	}
 }

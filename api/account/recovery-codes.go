@@ -9,17 +9,13 @@ import (
 )
 
 // HandleRecoveryCodes serves POST /api/account/recovery-codes for a signed-in user with 2FA
-// on: with {password}, a new set of {recovery_codes}; the old set stops working.
+// on: with {password, code | recovery_code}, a new set of {recovery_codes}; the old set stops working.
 func HandleRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 	web.Serve(w, r, web.Methods{http.MethodPost: session.Required(regenerate)})
 }
 
-type passwordInput struct {
-	Password string `json:"password"`
-}
-
 func regenerate(w http.ResponseWriter, r *http.Request) error {
-	var in passwordInput
+	var in account.RegenerateInput
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
 	}
@@ -27,7 +23,7 @@ func regenerate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	codes, err := svc.RegenerateRecoveryCodes(r.Context(), session.From(r.Context()), in.Password, web.ClientOf(r))
+	codes, err := svc.RegenerateRecoveryCodes(r.Context(), session.From(r.Context()), in, web.ClientOf(r))
 	if err != nil {
 		return err
 	}

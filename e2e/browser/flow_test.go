@@ -27,7 +27,7 @@ func TestMainFlow(t *testing.T) {
 	elsewhere := devtest.NewClient(t)
 	devtest.Want(t, elsewhere.Do("POST", "/api/auth/login", map[string]string{"email": email, "password": password}), http.StatusOK, "")
 
-	totpCodes, _ := enableTwoFactor(t, p, "")
+	totpCodes, _ := enableTwoFactor(t, p, password, "")
 	p.SignOut()
 	p.Fill("#email", email)
 	p.Fill("#password", password)

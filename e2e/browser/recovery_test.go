@@ -85,7 +85,7 @@ func TestTurnOffTwoFactorWithARecoveryCode(t *testing.T) {
 	a := newAccount(t)
 	p := openTab(t)
 	p.SignIn(a.Email, a.Password)
-	_, recovery := enableTwoFactor(t, p, "")
+	_, recovery := enableTwoFactor(t, p, a.Password, "")
 	var sent requestLog
 	sent.watch(p, "*/api/account/totp", "DELETE")
 
@@ -155,7 +155,7 @@ func TestDeleteAccountWithARecoveryCode(t *testing.T) {
 	a := newAccount(t)
 	p := openTab(t)
 	p.SignIn(a.Email, a.Password)
-	_, recovery := enableTwoFactor(t, p, "")
+	_, recovery := enableTwoFactor(t, p, a.Password, "")
 	var sent requestLog
 	sent.watch(p, "*/api/account/delete", "POST")
 

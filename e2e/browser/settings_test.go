@@ -8,14 +8,18 @@ import (
 	"github.com/trymetriqs/metriqs/lib/devserver/devtest"
 )
 
-// enableTwoFactor turns 2FA on from Settings › Security, reading the secret the page shows,
-// and returns a code source for it and the recovery codes the page showed once.
-// With shot, the page is saved as that screenshot while the QR code shows.
-func enableTwoFactor(t *testing.T, p *Tab, shot string) (*codes, []string) {
+// enableTwoFactor turns 2FA on from Settings › Security — the password first, then the secret
+// the page shows — and returns a code source for it and the recovery codes the page showed
+// once. With shot, the page is saved as that screenshot while the QR code shows.
+func enableTwoFactor(t *testing.T, p *Tab, password, shot string) (*codes, []string) {
 	t.Helper()
 	p.Visit("/app/settings")
 	p.WaitVisible("#security-log-table")
 	p.Click("#totp-start")
+	p.WaitVisible("#totp-start-password")
+	wantFocus(t, p, "totp-start-password", "starting 2FA set-up")
+	p.Fill("#totp-start-password", password)
+	p.Click("#totp-start-form button[type=submit]")
 	p.WaitVisible("#totp-secret")
 	if shot != "" {
 		p.Screenshot(shot, true)
@@ -46,7 +50,7 @@ func TestTwoFactorFromSettingsThenSignInWithACode(t *testing.T) {
 	a := newAccountAs(t, "hedy@example.com")
 	p := openTab(t)
 	p.SignIn(a.Email, a.Password)
-	totpCodes, recovery := enableTwoFactor(t, p, "settings")
+	totpCodes, recovery := enableTwoFactor(t, p, a.Password, "settings")
 	p.A11y()
 
 	p.SignOut()
@@ -89,8 +93,9 @@ func TestTwoFactorFromSettingsThenSignInWithACode(t *testing.T) {
 	p.WaitFor("the security log", `document.querySelector('#security-log-table [data-event="recovery_code_used"]')`)
 	p.WaitVisible("#security-log-table [data-event='totp_enabled']")
 
-	// New recovery codes need the password; the old ones stop working.
+	// New recovery codes need the password and a code; the old ones stop working.
 	p.Fill("#recovery-password", a.Password)
+	p.Fill("#recovery-code", totpCodes.next())
 	p.Click("#recovery-form button[type=submit]")
 	p.WaitVisible("#recovery-codes")
 	fresh := Eval[[]string](p, `Array.from(document.querySelectorAll('#recovery-codes .codes li'), (li) => li.textContent)`)

@@ -40,7 +40,7 @@ func TestResealTOTPAfterKeyRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	sess := &session.Session{UserID: u.ID}
-	e, err := old.EnrolTOTP(ctx, sess)
+	e, err := old.EnrolTOTP(ctx, sess, EnrolInput{Password: "a long enough passphrase"}, web.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}

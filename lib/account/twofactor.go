@@ -47,8 +47,24 @@ type Enrolment struct {
 	QRPNG      string `json:"qr_png"`
 }
 
-// EnrolTOTP starts 2FA set-up. The new secret waits, sealed, until a code confirms it.
-func (s *Service) EnrolTOTP(ctx context.Context, sess *session.Session) (*Enrolment, error) {
+// EnrolInput is the body of POST /api/account/totp.
+type EnrolInput struct {
+	Password string `json:"password"`
+}
+
+// EnrolTOTP starts 2FA set-up. It needs the password, so that a hijacked session cannot enrol
+// its own authenticator and lock the owner out (ASVS 5.0 7.5.1: re-authenticate before
+// changing authentication factors). The new secret waits, sealed, until a code confirms it.
+func (s *Service) EnrolTOTP(ctx context.Context, sess *session.Session, in EnrolInput, c web.Client) (*Enrolment, error) {
+	if in.Password == "" {
+		return nil, problem.Invalid("password", "Field \"password\" is required.")
+	}
+	if err := s.limits.Allow(ctx, limitPasswordUser, sess.UserID); err != nil {
+		return nil, err
+	}
+	if err := s.reauthenticate(ctx, sess.UserID, in.Password, nil, c); err != nil {
+		return nil, err
+	}
 	u, err := s.Get(ctx, sess.UserID)
 	if err != nil {
 		return nil, err
@@ -297,26 +313,33 @@ func (s *Service) DisableTOTP(ctx context.Context, sess *session.Session, in Dis
 	return store.Err(err)
 }
 
-// RegenerateRecoveryCodes replaces the recovery codes after checking the password.
-func (s *Service) RegenerateRecoveryCodes(ctx context.Context, sess *session.Session, pw string, c web.Client) ([]string, error) {
-	if pw == "" {
+// RegenerateInput is the body of POST /api/account/recovery-codes.
+type RegenerateInput struct {
+	Password string `json:"password"`
+	SecondFactor
+}
+
+// RegenerateRecoveryCodes replaces the recovery codes after checking the password and a
+// current code (or a recovery code): new codes are a second factor, so making them takes the
+// second factor too (ASVS 5.0 7.5.1), or a stolen password and session would yield one.
+func (s *Service) RegenerateRecoveryCodes(ctx context.Context, sess *session.Session, in RegenerateInput, c web.Client) ([]string, error) {
+	if in.Password == "" {
 		return nil, problem.Invalid("password", "Field \"password\" is required.")
+	}
+	if err := in.SecondFactor.validate(); err != nil {
+		return nil, err
 	}
 	if err := s.limits.Allow(ctx, limitPasswordUser, sess.UserID); err != nil {
 		return nil, err
 	}
-	if err := s.reauthenticate(ctx, sess.UserID, pw, nil, c); err != nil {
+	if err := s.limits.Allow(ctx, limitMFAUser, sess.UserID); err != nil {
 		return nil, err
 	}
-	u, err := s.Get(ctx, sess.UserID)
-	if err != nil {
+	if err := s.reauthenticate(ctx, sess.UserID, in.Password, &in.SecondFactor, c); err != nil {
 		return nil, err
-	}
-	if !u.TOTPEnabled {
-		return nil, ErrTOTPNotEnabled
 	}
 	codes := totp.NewRecoveryCodes()
-	_, err = s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		replaceRecovery(ctx, p, s.recoveryKey(sess.UserID), codes)
 		s.log.Add(ctx, p, sess.UserID, audit.RecoveryCodesRenewed, c, "")
 		return nil

@@ -9,8 +9,8 @@ import (
 	"github.com/trymetriqs/metriqs/lib/web"
 )
 
-// HandleTOTP serves /api/account/totp for a signed-in user: POST starts enrolment
-// ({secret, otpauth_url, qr_png}); DELETE with {password, code | recovery_code} turns 2FA off.
+// HandleTOTP serves /api/account/totp for a signed-in user: POST with {password} starts
+// enrolment ({secret, otpauth_url, qr_png}); DELETE with {password, code | recovery_code} turns 2FA off.
 func HandleTOTP(w http.ResponseWriter, r *http.Request) {
 	web.Serve(w, r, web.Methods{
 		http.MethodPost:   session.Required(enrol),
@@ -19,11 +19,15 @@ func HandleTOTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func enrol(w http.ResponseWriter, r *http.Request) error {
+	var in account.EnrolInput
+	if err := web.Decode(w, r, &in); err != nil {
+		return err
+	}
 	svc, err := account.Default()
 	if err != nil {
 		return err
 	}
-	e, err := svc.EnrolTOTP(r.Context(), session.From(r.Context()))
+	e, err := svc.EnrolTOTP(r.Context(), session.From(r.Context()), in, web.ClientOf(r))
 	if err != nil {
 		return err
 	}

@@ -56,18 +56,31 @@ function twoFactor() {
       h('p', { class: 'status-line' }, h('span', { class: 'badge' }, 'Off'),
         h('span', null, 'A stolen password is enough to get into your account.')),
       h('p', { class: 'muted' }, 'With two-factor authentication on, signing in also needs a 6-digit code from an app on your phone, such as 1Password, Google Authenticator or Authy.'),
-      h('button', { type: 'button', class: 'btn btn-primary', id: 'totp-start', onclick: enrol }, 'Set up two-factor authentication'),
+      h('button', { type: 'button', class: 'btn btn-primary', id: 'totp-start', onclick: startEnrol }, 'Set up two-factor authentication'),
     );
     return;
   }
   const regen = h('form', { class: 'form-grid', id: 'recovery-form', 'aria-labelledby': 'recovery-title' },
     h('h4', { id: 'recovery-title' }, 'Recovery codes'),
     h('p', { class: 'muted small' }, 'Lost your codes, or used most of them? Make a new set; the old one stops working.'),
-    field('recovery-password', 'password', 'Password', { type: 'password', autocomplete: 'current-password', required: true }),
+    h('div', { class: 'form-row' },
+      field('recovery-password', 'password', 'Password', { type: 'password', autocomplete: 'current-password', required: true }),
+      h('div', { class: 'second-factor', id: 'recovery-factor' },
+        h('div', { class: 'field', id: 'recovery-code-field' },
+          h('label', { for: 'recovery-code' }, 'Code from your app'),
+          h('input', { id: 'recovery-code', name: 'code', ...codeAttrs })),
+        h('div', { class: 'field', id: 'recovery-recovery-field', hidden: true },
+          h('label', { for: 'recovery-recovery-code' }, 'Recovery code'),
+          h('input', { id: 'recovery-recovery-code', name: 'recovery_code', 'aria-describedby': 'recovery-recovery-hint', ...recoveryAttrs }),
+          h('p', { class: 'hint', id: 'recovery-recovery-hint' }, recoveryHint)),
+        h('p', { class: 'hint' }, h('button', { type: 'button', class: 'btn-link', id: 'recovery-toggle-recovery' }, 'Use a recovery code instead')),
+      ),
+    ),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn' }, 'Make new recovery codes')),
   );
+  const regenFactor = factorChoice(regen, $('#recovery-toggle-recovery', regen));
   onSubmit(regen, 'Making codes…', async (v) => {
-    const { recovery_codes: codes } = await post('/api/account/recovery-codes', { password: v.password });
+    const { recovery_codes: codes } = await post('/api/account/recovery-codes', { password: v.password, ...regenFactor.body(v) });
     showCodes(codes, 'Your new recovery codes');
     securityLog();
   });
@@ -105,17 +118,25 @@ function twoFactor() {
   );
 }
 
-async function enrol(ev) {
+// startEnrol asks for the password first: the API needs it to start set-up, so that a
+// hijacked session cannot enrol its own authenticator (ASVS 5.0 7.5.1).
+function startEnrol() {
+  const form = h('form', { class: 'form-grid', id: 'totp-start-form', 'aria-labelledby': 'totp-start-title' },
+    h('h4', { id: 'totp-start-title' }, 'Set up two-factor authentication'),
+    h('p', { class: 'muted small' }, 'Enter your password to start.'),
+    field('totp-start-password', 'password', 'Password', { type: 'password', autocomplete: 'current-password', required: true }),
+    h('div', { class: 'form-actions' },
+      h('button', { type: 'submit', class: 'btn btn-primary' }, 'Continue'),
+      h('button', { type: 'button', class: 'btn btn-quiet', onclick: twoFactor }, 'Cancel')),
+  );
+  onSubmit(form, 'Checking…', async (v) => enrol(await post('/api/account/totp', { password: v.password })));
+  replace($('#twofa'), form);
+  $('#totp-start-password').focus();
+}
+
+// enrol shows the new secret (QR code and text) and asks for a code from it.
+function enrol(e) {
   const box = $('#twofa');
-  ev.currentTarget.disabled = true;
-  let e;
-  try {
-    e = await post('/api/account/totp');
-  } catch (err) {
-    ev.currentTarget.disabled = false;
-    box.prepend(notice('error', err.message));
-    return;
-  }
   const grouped = e.secret.replace(/(.{4})/g, '$1 ').trim();
   const form = h('form', { class: 'form-grid', id: 'totp-confirm-form' },
     field('totp-code', 'code', 'Code from your app', { type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9 ]{6,7}', maxlength: '7', required: true, class: 'code-input' }),
