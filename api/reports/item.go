@@ -10,7 +10,8 @@ import (
 
 // HandleReport serves /api/reports/{id} (vercel.json rewrites it here with ?id=; a file named
 // [id].go cannot be built by the go command) for the report's owner: GET returns the report (or,
-// with ?format=csv, its CSV); DELETE removes it. Another user's id is 404.
+// with ?format=csv, its CSV); DELETE removes it. Another user's id is 404. The id in the path
+// wins: a client's own ?id= that disagrees is a 400 (web.RouteParam).
 func HandleReport(w http.ResponseWriter, r *http.Request) {
 	web.Serve(w, r, web.Methods{
 		http.MethodGet:    session.Required(show),
@@ -23,7 +24,11 @@ func show(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	userID, id := session.From(r.Context()).UserID, r.URL.Query().Get("id")
+	id, err := web.RouteParam(r, "/api/reports/item", "id")
+	if err != nil {
+		return err
+	}
+	userID := session.From(r.Context()).UserID
 	if r.URL.Query().Get("format") == "csv" {
 		return web.CSV(w, "metriqs-report-"+id+".csv", func(buf web.Buffer) error {
 			return svc.WriteCSV(r.Context(), buf, userID, id)
@@ -41,7 +46,11 @@ func remove(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := svc.Delete(r.Context(), session.From(r.Context()).UserID, r.URL.Query().Get("id")); err != nil {
+	id, err := web.RouteParam(r, "/api/reports/item", "id")
+	if err != nil {
+		return err
+	}
+	if err := svc.Delete(r.Context(), session.From(r.Context()).UserID, id); err != nil {
 		return err
 	}
 	return web.NoContent(w)

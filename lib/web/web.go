@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"path"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -163,6 +165,29 @@ func NoContent(w http.ResponseWriter) error {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// RouteParam returns the segment a vercel.json rewrite captured from the request path for
+// the function at funcPath: /api/reports/{id} is rewritten to /api/reports/item?id={id}. The
+// platform lays the client's own query over the rewrite's (a client's ?id= wins), so the
+// query alone would let `/api/reports/X?id=Y` act on Y: the path wins. When the function sees
+// the requested path, the id is its segment and a query name that disagrees, or is repeated,
+// is a 400; when it sees its own path, the name must appear exactly once.
+func RouteParam(r *http.Request, funcPath, name string) (string, error) {
+	query := r.URL.Query()[name]
+	dir, self := path.Split(funcPath)
+	seg, ok := strings.CutPrefix(r.URL.EscapedPath(), dir)
+	seg, err := url.PathUnescape(seg)
+	if ok && err == nil && seg != "" && seg != self && !strings.Contains(seg, "/") {
+		if len(query) > 1 || len(query) == 1 && query[0] != seg {
+			return "", problem.Invalid(name, fmt.Sprintf("The %s comes from the path; a different ?%s= is refused.", name, name))
+		}
+		return seg, nil
+	}
+	if len(query) != 1 || query[0] == "" {
+		return "", problem.Invalid(name, fmt.Sprintf("Exactly one %s is required.", name))
+	}
+	return query[0], nil
 }
 
 // NotFound answers the JSON 404 for a path no function serves.
