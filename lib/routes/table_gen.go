@@ -45,6 +45,7 @@ var Table = []vercel.Route{
 	{Path: "/api/jobs/sweep-deleted", File: "api/jobs/sweep-deleted.go", Handler: apiJobs.HandleSweepDeleted},
 	{Path: "/api/jobs/tick", File: "api/jobs/tick.go", Handler: apiJobs.HandleTick},
 	{Path: "/api/me", File: "api/me/index.go", Handler: apiMe.HandleMe},
+	{Path: "/api/not-found", File: "api/not-found.go", Handler: api.HandleNotFound},
 	{Path: "/api/reports", File: "api/reports/index.go", Handler: apiReports.HandleReports},
 	{Path: "/api/reports/item", File: "api/reports/item.go", Handler: apiReports.HandleReport},
 	{Path: "/api/sandbox/authorize", File: "api/sandbox/authorize.go", Handler: apiSandbox.HandleSandboxAuthorize},

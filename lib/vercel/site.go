@@ -176,7 +176,7 @@ func (s *Site) route(w http.ResponseWriter, r *http.Request, raw string) {
 		}
 	}
 	if isAPI(unescapePath(raw)) {
-		raw = trimSlash(raw)
+		raw = s.trimSlash(raw)
 		if !s.cfg.CleanURLs {
 			if m := uncleanAPIExt.FindStringSubmatch(raw); m != nil && s.api.dispatch(w, r, "/api/"+m[1]) {
 				return
@@ -195,7 +195,7 @@ func (s *Site) route(w http.ResponseWriter, r *http.Request, raw string) {
 func (s *Site) serveExisting(w http.ResponseWriter, r *http.Request, raw string) bool {
 	p := unescapePath(raw)
 	if isAPI(p) {
-		if h := s.api.exact(trimSlash(p)); h != nil {
+		if h := s.api.exact(s.trimSlash(p)); h != nil {
 			h.ServeHTTP(w, r)
 			return true
 		}
@@ -209,9 +209,10 @@ func (s *Site) serveExisting(w http.ResponseWriter, r *http.Request, raw string)
 }
 
 // trimSlash drops one trailing slash: with trailingSlash: true, Vercel redirects /api/x to
-// /api/x/ and must then find the function there.
-func trimSlash(p string) string {
-	if len(p) > 1 {
+// /api/x/ and must then find the function there. Otherwise /api/x/ is not the function's
+// path: the filesystem phase finds nothing there and the rewrites (our JSON 404) decide.
+func (s *Site) trimSlash(p string) string {
+	if ts := s.cfg.TrailingSlash; ts != nil && *ts && len(p) > 1 {
 		return strings.TrimSuffix(p, "/")
 	}
 	return p

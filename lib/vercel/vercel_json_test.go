@@ -27,6 +27,9 @@ func TestRepositoryVercelJSON(t *testing.T) {
 	}
 	rt, err := NewRouter([]Route{{Path: "/api/health", Handler: func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
+	}}, {Path: "/api/not-found", Handler: func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Function", "not-found")
+		w.WriteHeader(http.StatusNotFound)
 	}}})
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +52,9 @@ func TestRepositoryVercelJSON(t *testing.T) {
 		{"/api/health", http.StatusOK},         // a function
 		{"/no-such-page", http.StatusNotFound}, // public/404.html
 		{"/api/no-such", http.StatusNotFound},  // the JSON 404 under /api
+		{"/api/health/", http.StatusNotFound},  // not redirected (issue 11, item 16)
+		// cleanUrls' redirect of /api/x.go, which Vercel generates before any route of ours.
+		{"/api/health.go", http.StatusPermanentRedirect},
 	} {
 		rec := httptest.NewRecorder()
 		site.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.target, nil))
@@ -82,7 +88,45 @@ func TestRepositoryFunctionSettings(t *testing.T) {
 	if cfg.Build == nil || cfg.Build.Env["GO_BUILD_FLAGS"] != "-ldflags '-s -w' -tags lambda.norpc" {
 		t.Errorf("build.env.GO_BUILD_FLAGS = %+v, want \"-ldflags '-s -w' -tags lambda.norpc\"", cfg.Build)
 	}
-	if cfg.Framework != nil || !cfg.CleanURLs || cfg.TrailingSlash == nil || *cfg.TrailingSlash {
-		t.Errorf("framework/cleanUrls/trailingSlash = %v/%v/%v, want null/true/false", cfg.Framework, cfg.CleanURLs, cfg.TrailingSlash)
+	// trailingSlash is left out: false would make Vercel answer /api/x/ with a 308 before any
+	// function or rewrite of ours could answer JSON (issue 11, item 16).
+	if cfg.Framework != nil || !cfg.CleanURLs || cfg.TrailingSlash != nil {
+		t.Errorf("framework/cleanUrls/trailingSlash = %v/%v/%v, want null/true/unset", cfg.Framework, cfg.CleanURLs, cfg.TrailingSlash)
+	}
+}
+
+// Every path under /api that no function serves reaches the not-found function through
+// vercel.json's last rewrites, so production answers them with the API's JSON 404 instead
+// of Vercel's own page (the local server's fallback is JSON too, which proves nothing).
+func TestRepositoryAPINotFoundRewrite(t *testing.T) {
+	cfg, err := Load("../../vercel.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := NewRouter([]Route{
+		{Path: "/api/health", Handler: func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }},
+		{Path: "/api/reports/item", Handler: func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }},
+		{Path: "/api/not-found", Handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Function", "not-found")
+			w.WriteHeader(http.StatusNotFound)
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := NewSite(cfg, fstest.MapFS{"404.html": {Data: []byte("lost")}}, rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for target, want := range map[string]string{
+		"/api": "not-found", "/api/": "not-found", "/api/no-such": "not-found", "/api/health/": "not-found",
+		"/api/a/b/c/": "not-found", "/api/reports/x/": "not-found", "/api/reports/x/y": "not-found",
+		"/api/health": "", "/api/reports/x": "", "/api/reports/item": "",
+	} {
+		rec := httptest.NewRecorder()
+		site.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		if got := rec.Header().Get("X-Function"); got != want || (want == "" && rec.Code != 200) {
+			t.Errorf("GET %s: %d from %q, want the function %q", target, rec.Code, got, want)
+		}
 	}
 }
