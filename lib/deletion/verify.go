@@ -53,10 +53,11 @@ func (s *Service) Verify(ctx context.Context, userID string, needles ...string) 
 	return out, nil
 }
 
-// leftover describes key k of the user.
+// leftover describes key k of the user. The index counts as indexed: deletion finds it by name.
 func (s *Service) leftover(ctx context.Context, userID, k string) Leftover {
+	index := s.st.IndexKey(userID)
 	return Leftover{Key: k, Billing: strings.HasPrefix(k, s.st.Key("billing")+":"),
-		TTL: s.st.R.TTL(ctx, k).Val(), Indexed: s.st.R.SIsMember(ctx, s.st.IndexKey(userID), k).Val()}
+		TTL: s.st.R.TTL(ctx, k).Val(), Indexed: k == index || s.st.R.SIsMember(ctx, index, k).Val()}
 }
 
 func containsAny(s string, needles []string) bool {
