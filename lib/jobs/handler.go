@@ -121,30 +121,44 @@ func DeliveryFrom(ctx context.Context) Delivery {
 	return d
 }
 
+// held is the claim a delivery holds on its message while its job runs.
+type held struct {
+	l                      ledger
+	key, token, job, msgID string
+}
+
 func (rn *Runner) runOnce(ctx context.Context, w http.ResponseWriter, job, msgID string, signed *Signed, run RunFunc) error {
 	l := rn.ledger()
-	key := l.key(job, msgID)
-	token, state, wait, err := l.claim(ctx, key, l.tokenKey(signed.TokenID), msgID)
+	h := held{l: l, key: l.key(job, msgID), job: job, msgID: msgID}
+	token, state, wait, err := l.claim(ctx, h.key, l.tokenKey(signed.TokenID), msgID)
 	if err != nil {
 		return err
 	}
-	switch state {
-	case replayed:
-		return unauthenticated(fmt.Errorf("token %s was already delivered with another message id than %s", signed.TokenID, msgID))
-	case alreadyDone:
-		return web.JSON(w, http.StatusOK, answer{OK: true, Duplicate: true})
-	case stillRunning:
-		p := problem.Conflict("job_running", "This message is being processed by another delivery.")
-		p.RetryAfter = max(wait, time.Second)
-		return p
+	if state != claimed {
+		return refuse(w, state, wait, signed.TokenID, msgID)
 	}
-	body := signed.Body
-	runErr := rn.guard(ctx, l, key, token, body, run)
+	h.token = token
+	runErr := rn.guard(ctx, h, signed.Body, run)
 	// The bookkeeping timeout starts when the run returns, however long it took, and is
 	// detached from the request: QStash hanging up must not leave the claim in place.
 	after, cancel := rn.bookkeeping(ctx)
 	defer cancel()
-	return rn.settle(after, w, l, key, token, job, msgID, runErr)
+	return h.settle(after, w, runErr)
+}
+
+// refuse answers a delivery that may not run: a replayed token, a message already done, or
+// one another delivery is running.
+func refuse(w http.ResponseWriter, state claimState, wait time.Duration, tokenID, msgID string) error {
+	switch state {
+	case replayed:
+		return unauthenticated(fmt.Errorf("token %s was already delivered with another message id than %s", tokenID, msgID))
+	case alreadyDone:
+		return web.JSON(w, http.StatusOK, answer{OK: true, Duplicate: true})
+	default:
+		p := problem.Conflict("job_running", "This message is being processed by another delivery.")
+		p.RetryAfter = max(wait, time.Second)
+		return p
+	}
 }
 
 // bookkeeping is the context that records a run's outcome: the request's values, not its
@@ -154,12 +168,12 @@ func (rn *Runner) bookkeeping(ctx context.Context) (context.Context, context.Can
 }
 
 // guard runs the job; a panic releases the claim, so QStash's retry runs again at once.
-func (rn *Runner) guard(ctx context.Context, l ledger, key, token string, body []byte, run RunFunc) error {
+func (rn *Runner) guard(ctx context.Context, h held, body []byte, run RunFunc) error {
 	defer func() {
 		if v := recover(); v != nil {
 			after, cancel := rn.bookkeeping(ctx)
 			defer cancel()
-			_ = l.release(after, key, token)
+			_ = h.l.release(after, h.key, h.token)
 			panic(v) // web.Serve logs it and answers a JSON 500
 		}
 	}()
@@ -167,26 +181,29 @@ func (rn *Runner) guard(ctx context.Context, l ledger, key, token string, body [
 }
 
 // settle records the run's outcome in the ledger and answers QStash in its terms.
-func (rn *Runner) settle(ctx context.Context, w http.ResponseWriter, l ledger, key, token, job, msgID string, runErr error) error {
+func (h held) settle(ctx context.Context, w http.ResponseWriter, runErr error) error {
 	switch {
 	case runErr == nil:
-		if err := l.complete(ctx, key); err != nil {
-			// The work is done; answering 500 would only make QStash run it again.
-			slog.Error("job ran but could not be recorded as done", "job", job, "message_id", msgID, "err", err)
-		}
+		// The work is done even if it cannot be recorded; a 500 would only run it again.
+		h.complete(ctx, "job ran but could not be recorded as done")
 		return web.JSON(w, http.StatusOK, answer{OK: true})
 	case IsPermanent(runErr):
-		if err := l.complete(ctx, key); err != nil {
-			slog.Error("job failed permanently and could not be recorded", "job", job, "message_id", msgID, "err", err)
-		}
-		slog.Warn("job failed permanently; QStash will not retry it", "job", job, "message_id", msgID, "cause", runErr.Error())
+		h.complete(ctx, "job failed permanently and could not be recorded")
+		slog.Warn("job failed permanently; QStash will not retry it", "job", h.job, "message_id", h.msgID, "cause", runErr.Error())
 		w.Header().Set(HeaderNonRetryable, "true")
 		return &problem.Error{Status: StatusNonRetryable, Code: "permanent_failure", Message: "This job cannot succeed and will not be retried.", Cause: runErr}
 	default:
-		if err := l.release(ctx, key, token); err != nil {
+		if err := h.l.release(ctx, h.key, h.token); err != nil {
 			runErr = errors.Join(runErr, err)
 		}
-		return problem.Internal(fmt.Errorf("job %s, message %s: %w", job, msgID, runErr))
+		return problem.Internal(fmt.Errorf("job %s, message %s: %w", h.job, h.msgID, runErr))
+	}
+}
+
+// complete records the message done, logging (once, here) when Redis would not.
+func (h held) complete(ctx context.Context, failure string) {
+	if err := h.l.complete(ctx, h.key); err != nil {
+		slog.Error(failure, "job", h.job, "message_id", h.msgID, "err", err)
 	}
 }
 
