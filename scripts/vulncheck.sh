@@ -15,7 +15,7 @@
 # go command checks the module's zip against the Go checksum database, and this script
 # checks it against VULNDB_SUM as well. Moving the pin (docs/security.md, "Dependency
 # reviews"):
-#   go list -m -json golang.org/x/vulndb@master          # outside this module: the newest Version
+#   go list -m -json golang.org/x/vulndb@latest          # outside this module: the newest Version
 #   go mod download -json golang.org/x/vulndb@VERSION    # its "Sum"
 # then set VULNDB_VERSION and VULNDB_SUM below and rerun: new entries fail CI where they apply.
 #
