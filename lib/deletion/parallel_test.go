@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/trymetriqs/metriqs/lib/account"
 	"github.com/trymetriqs/metriqs/lib/problem"
@@ -78,5 +79,26 @@ func TestParallelDeletionsOneWins(t *testing.T) {
 	}
 	if left, _ := f.svc.Verify(ctx, sess.UserID, "twenty@example.com"); len(left) != 0 {
 		t.Fatalf("a deletion after the purge left %+v", left)
+	}
+}
+
+// Breaks is exactly the invariant of docs/security.md: not billing, not in the user's index,
+// and no expiry within 30 days.
+func TestLeftoverBreaks(t *testing.T) {
+	cases := []struct {
+		l    Leftover
+		want bool
+	}{
+		{Leftover{TTL: -1}, true},
+		{Leftover{TTL: Backstop + time.Second}, true},
+		{Leftover{TTL: Backstop}, false},
+		{Leftover{TTL: time.Minute}, false},
+		{Leftover{TTL: -1, Indexed: true}, false},
+		{Leftover{TTL: -1, Billing: true}, false},
+	}
+	for _, c := range cases {
+		if got := c.l.Breaks(); got != c.want {
+			t.Errorf("%+v.Breaks() = %v, want %v", c.l, got, c.want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 // Package ratelimit counts attempts in Redis, per subject (an IP, an account) in fixed windows,
-// so that every function instance sees the same counts. It uses plain commands in one MULTI
-// pipeline rather than Lua, which keeps it portable to Upstash.
+// so that every function instance sees the same counts. Limits of attempts use plain commands
+// in one MULTI pipeline; a quota of accepted uses (Reserve) needs a conditional increment,
+// one Lua script of plain commands (no redis.replicate_commands(), which Upstash refuses).
 package ratelimit
 
 import (
