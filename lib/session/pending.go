@@ -93,12 +93,13 @@ func (m *Manager) TakeAttempt(r *http.Request) (*Pending, error) {
 	ctx := r.Context()
 	k := m.pendingKey(claims.SessionID)
 	var uid, gen, current *redis.StringCmd
-	var attempts *redis.IntCmd
+	var attempts, user *redis.IntCmd
 	_, err = m.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		uid = p.HGet(ctx, k, "uid")
 		gen = p.HGet(ctx, k, "gen")
 		attempts = p.HIncrBy(ctx, k, "attempts", 1)
 		current = p.HGet(ctx, m.userKey(claims.Subject), GenField)
+		user = p.Exists(ctx, m.userKey(claims.Subject)) // a purged account has no generation left to compare
 		return nil
 	})
 	if err != nil && err != redis.Nil {
@@ -108,7 +109,7 @@ func (m *Manager) TakeAttempt(r *http.Request) (*Pending, error) {
 		m.st.R.Del(ctx, k) // HINCRBY made a stub record for an unknown id
 		return nil, ErrPendingExpired
 	}
-	if attempts.Val() > PendingAttempts || gen.Val() != current.Val() {
+	if attempts.Val() > PendingAttempts || gen.Val() != current.Val() || user.Val() == 0 {
 		m.dropPending(ctx, claims.Subject, claims.SessionID)
 		return nil, ErrPendingExpired
 	}
