@@ -1,7 +1,9 @@
 // Command reseal re-seals every stored OAuth token and TOTP secret under the newest
-// TOKEN_KEYS key, so that an older key can be removed from the ring afterwards:
+// TOKEN_KEYS key, and moves every e-mail lookup name under the newest EMAIL_KEYS key (from an
+// older key, or from the unkeyed SHA-256 names of before EMAIL_KEYS), so that an older key
+// can be removed from its ring afterwards:
 //
-//  1. put the new key first in TOKEN_KEYS (keep the old one after it) and deploy;
+//  1. put the new key first in TOKEN_KEYS or EMAIL_KEYS (keep the old one after it) and deploy;
 //  2. run `go run ./cmd/reseal` with the same environment (REDIS_URL, TOKEN_KEYS, …);
 //  3. when it reports 0 unreadable, remove the old key, after QStash's retries of any
 //     revocation queued before step 1 are over (those carry tokens sealed with it).
@@ -42,6 +44,12 @@ func main() {
 	}
 	ts, err := accounts.ResealTOTP(ctx)
 	fmt.Printf("TOTP secrets checked: %d, re-sealed: %d, unreadable: %d\n", ts.Checked, ts.Resealed, ts.Unreadable)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "reseal:", err)
+		os.Exit(1)
+	}
+	es, err := accounts.RekeyEmails(ctx)
+	fmt.Printf("e-mail lookup names checked: %d, moved under the newest key: %d, orphaned (left as they are): %d\n", es.Checked, es.Moved, es.Orphaned)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "reseal:", err)
 		os.Exit(1)

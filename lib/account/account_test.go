@@ -28,7 +28,7 @@ func newService(t testing.TB) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(session.NewManager(storetest.New(t), ring, true, time.Now), sealer)
+	return New(session.NewManager(storetest.New(t), ring, true, time.Now), sealer, ring)
 }
 
 func TestNormalizeEmail(t *testing.T) {

@@ -33,7 +33,7 @@ func (s *Service) markClosed(ctx context.Context, rec *record, c web.Client, als
 			}
 			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 				p.HSet(ctx, uk, fDeleted, s.now().Unix())
-				p.Del(ctx, s.emailKey(rec.Email))
+				p.Del(ctx, s.emailKeys(rec.Email)...) // under whichever key it is
 				p.SRem(ctx, s.totpIndexKey(), rec.ID)
 				s.log.Add(ctx, p, rec.ID, audit.AccountDeleted, c, "")
 				if also != nil {

@@ -33,7 +33,7 @@ func TestResealTOTPAfterKeyRotation(t *testing.T) {
 	sessRing, oldSealer := ring(k1)
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	old := New(session.NewManager(st, sessRing, true, clock), oldSealer)
+	old := New(session.NewManager(st, sessRing, true, clock), oldSealer, sessRing)
 	ctx := context.Background()
 	u, err := old.Signup(ctx, httptest.NewRecorder(), SignupInput{Email: "rot@example.com", Password: "a long enough passphrase"}, web.Client{IP: "192.0.2.3"})
 	if err != nil {
@@ -50,7 +50,7 @@ func TestResealTOTPAfterKeyRotation(t *testing.T) {
 	}
 
 	_, both := ring(k2 + "," + k1)
-	rotated := New(session.NewManager(st, sessRing, true, clock), both)
+	rotated := New(session.NewManager(st, sessRing, true, clock), both, sessRing)
 	stats, err := rotated.ResealTOTP(ctx)
 	if err != nil || stats.Checked != 1 || stats.Resealed != 1 {
 		t.Fatalf("reseal = %+v, %v", stats, err)
@@ -68,7 +68,7 @@ func TestResealTOTPAfterKeyRotation(t *testing.T) {
 	}
 	_, onlyNew := ring(k2)
 	now = now.Add(time.Minute)
-	fresh := New(session.NewManager(st, sessRing, true, clock), onlyNew)
+	fresh := New(session.NewManager(st, sessRing, true, clock), onlyNew, sessRing)
 	code, _ := totp.GenerateCode(e.Secret, now)
 	if err := fresh.checkSecondFactor(ctx, u.ID, SecondFactor{Code: code}, web.Client{}); err != nil {
 		t.Fatalf("2FA after removing the old key: %v", err)

@@ -35,14 +35,16 @@ type Service struct {
 	// matches is password.Matches; tests observe which hash each sign-in compares against.
 	matches func(hash, pw string) bool
 	sealer  *seal.Sealer
+	// emailRing keys the e-mail lookup names (emailkey.go).
+	emailRing config.KeyRing
 }
 
-// New returns a Service that signs users in through sessions and seals 2FA secrets with
-// sealer.
-func New(sessions *session.Manager, sealer *seal.Sealer) *Service {
+// New returns a Service that signs users in through sessions, seals 2FA secrets with sealer
+// and keys e-mail lookups with emailKeys (EMAIL_KEYS).
+func New(sessions *session.Manager, sealer *seal.Sealer, emailKeys config.KeyRing) *Service {
 	st := sessions.Store()
 	return &Service{st: st, sessions: sessions, log: audit.New(st, sessions.Now), limits: ratelimit.New(st),
-		now: sessions.Now, matches: password.Matches, sealer: sealer}
+		now: sessions.Now, matches: password.Matches, sealer: sealer, emailRing: emailKeys}
 }
 
 var instance = lazy.New(func() (*Service, error) {
@@ -58,7 +60,7 @@ var instance = lazy.New(func() (*Service, error) {
 	if err != nil {
 		return nil, problem.Internal(err)
 	}
-	return New(m, sealer), nil
+	return New(m, sealer, cfg.EmailKeys), nil
 })
 
 // Default is the function instance's Service, built on first use.

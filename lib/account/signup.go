@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -63,6 +64,13 @@ func (s *Service) Signup(ctx context.Context, w http.ResponseWriter, in SignupIn
 // concurrent signups for one address exactly one wins; the loser's record is removed, and no
 // address is ever claimed by a record that does not exist.
 func (s *Service) create(ctx context.Context, u User, hash string) error {
+	// An address kept under an older EMAIL_KEYS key or the legacy hash is found here (and
+	// moved under the newest key), so the SET NX below decides among every name it can have.
+	if _, err := s.findEmail(ctx, u.Email); err == nil {
+		return ErrEmailTaken
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	uk := s.userKey(u.ID)
 	_, err := s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, uk, map[string]any{fEmail: u.Email, fName: u.Name, fPass: hash, fCreated: u.CreatedAt.Unix(), fTZ: u.TimeZone, fTOTP: "0"})

@@ -2,8 +2,6 @@ package account
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/mail"
 	"strconv"
@@ -52,13 +50,6 @@ const (
 
 func (s *Service) userKey(id string) string { return s.st.Key("user", id) }
 
-// emailKey maps an address to its user. It holds a hash of the address, so key names — which
-// show in Redis consoles and slow logs — never reveal who our customers are.
-func (s *Service) emailKey(email string) string {
-	sum := sha256.Sum256([]byte(email))
-	return s.st.Key("email", hex.EncodeToString(sum[:16]))
-}
-
 func (s *Service) load(ctx context.Context, id string) (*record, error) {
 	f, err := s.st.R.HGetAll(ctx, s.userKey(id)).Result()
 	if err != nil {
@@ -80,9 +71,9 @@ func (s *Service) load(ctx context.Context, id string) (*record, error) {
 
 // lookup finds the live account for an e-mail address; ErrNotFound when there is none.
 func (s *Service) lookup(ctx context.Context, email string) (*record, error) {
-	id, err := s.st.R.Get(ctx, s.emailKey(email)).Result()
+	id, err := s.findEmail(ctx, email)
 	if err != nil {
-		return nil, store.Err(err)
+		return nil, err
 	}
 	rec, err := s.load(ctx, id)
 	if err != nil {

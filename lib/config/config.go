@@ -31,6 +31,9 @@ type Config struct {
 
 	SessionKeys KeyRing
 	TokenKeys   KeyRing
+	// EmailKeys key the HMAC that turns an address into its lookup key (lib/account), so
+	// that someone who can read Redis cannot test a list of addresses against the key names.
+	EmailKeys KeyRing
 
 	QStash QStash
 
@@ -68,6 +71,7 @@ const (
 	devAppURL     = "http://localhost:3000"
 	devSessionKey = "dev-s1:ZGV2LXNlc3Npb24ta2V5LW5vdC1mb3ItcHJvZHVjdCE="
 	devTokenKey   = "dev-t1:ZGV2LXRva2VuLXNlYWxpbmcta2V5LW5vdC1mb3ItcHI="
+	devEmailKey   = "dev-e1:ZGV2LWVtYWlsLWxvb2t1cC1rZXktbm90LWZvci1wciE="
 	devCurrentSig = "sig_dev_current_not_for_production"
 	devNextSig    = "sig_dev_next_not_for_production"
 	devQStashTok  = "dev-qstash-token"
@@ -100,12 +104,13 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.RedisPrefix == "" {
 		c.RedisPrefix = "mq:"
 	}
-	sessionKeys, tokenKeys := env("SESSION_KEYS"), env("TOKEN_KEYS")
+	sessionKeys, tokenKeys, emailKeys := env("SESSION_KEYS"), env("TOKEN_KEYS"), env("EMAIL_KEYS")
 	if c.Dev {
 		c.DemoProvider = env("DEMO_PROVIDER") != "off"
 		c.AppURL = orDefault(c.AppURL, devAppURL)
 		sessionKeys = orDefault(sessionKeys, devSessionKey)
 		tokenKeys = orDefault(tokenKeys, devTokenKey)
+		emailKeys = orDefault(emailKeys, devEmailKey)
 		c.QStash.Token = orDefault(c.QStash.Token, devQStashTok)
 		c.QStash.CurrentSigningKey = orDefault(c.QStash.CurrentSigningKey, devCurrentSig)
 		c.QStash.NextSigningKey = orDefault(c.QStash.NextSigningKey, devNextSig)
@@ -132,6 +137,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.TokenKeys, err = ParseKeyRing(tokenKeys); err != nil {
 		problems = append(problems, "TOKEN_KEYS: "+err.Error())
+	}
+	if c.EmailKeys, err = ParseKeyRing(emailKeys); err != nil {
+		problems = append(problems, "EMAIL_KEYS: "+err.Error())
 	}
 	if c.AppURL != "" {
 		if err := checkAppURL(c.AppURL, c.Dev); err != nil {
@@ -222,7 +230,8 @@ func deployedRuntime(env func(string) string) string {
 // under another key id, or a QStash signing key in the other slot.
 func (c *Config) holdsDevSecret() bool {
 	devSig := func(v string) bool { return v == devCurrentSig || v == devNextSig }
-	return c.SessionKeys.holdsSecretOf(devSessionKey, devTokenKey) || c.TokenKeys.holdsSecretOf(devSessionKey, devTokenKey) ||
+	dev := []string{devSessionKey, devTokenKey, devEmailKey}
+	return c.SessionKeys.holdsSecretOf(dev...) || c.TokenKeys.holdsSecretOf(dev...) || c.EmailKeys.holdsSecretOf(dev...) ||
 		devSig(c.QStash.CurrentSigningKey) || devSig(c.QStash.NextSigningKey) || c.QStash.Token == devQStashTok
 }
 

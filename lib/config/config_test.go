@@ -20,6 +20,7 @@ func production() map[string]string {
 		"REDIS_URL":                  "rediss://default:pw@example.upstash.io:6379",
 		"SESSION_KEYS":               keyA + "," + keyB,
 		"TOKEN_KEYS":                 keyB,
+		"EMAIL_KEYS":                 keyA,
 		"QSTASH_TOKEN":               "tok",
 		"QSTASH_CURRENT_SIGNING_KEY": "sig_current",
 		"QSTASH_NEXT_SIGNING_KEY":    "sig_next",
@@ -48,7 +49,7 @@ func TestLoadProduction(t *testing.T) {
 // A deployed function must never fall back to a development default: each missing or empty
 // secret is an error naming it.
 func TestLoadProductionRefusesMissingSecrets(t *testing.T) {
-	for _, name := range []string{"APP_URL", "REDIS_URL", "SESSION_KEYS", "TOKEN_KEYS", "QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY"} {
+	for _, name := range []string{"APP_URL", "REDIS_URL", "SESSION_KEYS", "TOKEN_KEYS", "EMAIL_KEYS", "QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY"} {
 		for _, value := range []string{"", "   "} {
 			env := production()
 			env[name] = value
@@ -72,6 +73,9 @@ func TestLoadProductionRefusesDevelopmentKeys(t *testing.T) {
 		{"TOKEN_KEYS", "t1:" + secretOf(devTokenKey)},
 		{"TOKEN_KEYS", keyB + ",old:" + secretOf(devTokenKey)},
 		{"SESSION_KEYS", "s9:" + secretOf(devTokenKey)},
+		{"EMAIL_KEYS", devEmailKey},
+		{"EMAIL_KEYS", keyA + ",e0:" + secretOf(devEmailKey)},
+		{"TOKEN_KEYS", "t2:" + secretOf(devEmailKey)},
 		// The public QStash values in the other slot, and the local stand-in's token.
 		{"QSTASH_CURRENT_SIGNING_KEY", devNextSig},
 		{"QSTASH_NEXT_SIGNING_KEY", devCurrentSig},
@@ -90,7 +94,7 @@ func TestLoadDevelopmentDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Dev || !c.DemoProvider || c.AppURL != devAppURL || c.QStash.CurrentSigningKey == "" || len(c.TokenKeys) != 1 {
+	if !c.Dev || !c.DemoProvider || c.AppURL != devAppURL || c.QStash.CurrentSigningKey == "" || len(c.TokenKeys) != 1 || len(c.EmailKeys) != 1 {
 		t.Errorf("dev config = %+v", c)
 	}
 }

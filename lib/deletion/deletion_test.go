@@ -115,7 +115,7 @@ func setup(t *testing.T) *fixture {
 	sealer, _ := seal.New(ring)
 	st := storetest.New(t)
 	clk := &clock{t: time.Now()}
-	accounts := account.New(session.NewManager(st, ring, true, clk.now), sealer)
+	accounts := account.New(session.NewManager(st, ring, true, clk.now), sealer, ring)
 	f := &fixture{st: st, accounts: accounts, ints: &fakeIntegrations{st: st, fail: map[string]int{}}, pub: &fakePub{}, clk: clk}
 	f.svc = New(st, accounts, f.ints, fakeSchedules{}, f.pub, clk.now)
 	return f
