@@ -203,7 +203,8 @@ func TestDisableAndRegenerate(t *testing.T) {
 	t.Parallel()
 	c, u := signUp(t)
 	secret, old := enable2FA(t, c)
-	r := c.Do("POST", "/api/account/recovery-codes", map[string]string{"password": goodPassword, "recovery_code": old[0]})
+	// shared/API.md's shape: a recovery code in "code" works too.
+	r := c.Do("POST", "/api/account/recovery-codes", map[string]string{"password": goodPassword, "code": old[0]})
 	devtest.Want(t, r, 200, "")
 	fresh := r.Map()["recovery_codes"].([]any)
 	if len(fresh) != 10 {

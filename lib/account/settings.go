@@ -63,7 +63,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *session.Session, in 
 
 // ErrPasswordChanged is the answer to a password change that lost a race with another one:
 // the password it checked is no longer the account's.
-var ErrPasswordChanged = problem.Conflict("password_changed", "The password was changed by another request meanwhile. Sign in again with the new password if you were signed out.")
+var ErrPasswordChanged = problem.Conflict("password_conflict", "The password was changed by another request meanwhile. Sign in again with the new password if you were signed out.")
 
 // swapPassword replaces the hash only if it is still old, the one the current password was
 // checked against (compare-and-set under WATCH): of two changes at the same instant exactly

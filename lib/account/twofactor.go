@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -164,6 +165,15 @@ func invalidCode(status int) error {
 type SecondFactor struct {
 	Code         string `json:"code"`
 	RecoveryCode string `json:"recovery_code"`
+}
+
+// resolved reads a recovery code sent as "code" (shared/API.md lets recovery-codes take either
+// in that field): six digits are a TOTP code, anything else is a recovery code.
+func (f SecondFactor) resolved() SecondFactor {
+	if f.RecoveryCode == "" && strings.Trim(f.Code, "0123456789 ") != "" {
+		return SecondFactor{RecoveryCode: f.Code}
+	}
+	return f
 }
 
 func (f SecondFactor) validate() error {
@@ -326,6 +336,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, sess *session.Ses
 	if in.Password == "" {
 		return nil, problem.Invalid("password", "Field \"password\" is required.")
 	}
+	in.SecondFactor = in.SecondFactor.resolved()
 	if err := in.SecondFactor.validate(); err != nil {
 		return nil, err
 	}
