@@ -42,15 +42,16 @@ func TestReportPathWinsOverQueryID(t *testing.T) {
 }
 
 // Every path under /api answers the API's JSON, never a redirect or a page (issue 11, item
-// 16): before, /api/me/ and /api/health/ were 308s (trailingSlash: false) and an unknown path
-// was JSON only locally. vercel.json now sends what no function serves to api/not-found.go.
-// Not covered: /api/x.go and /api/x/index, which cleanUrls redirects on the platform before any
-// route of ours (docs/API.md), and malformed request lines, which Go's server and Vercel's
-// edge refuse before any handler.
+// 16): before, /api/me/ and /api/health/ were 308s (trailingSlash: false), /api/me.go and
+// /api/me/index 308s (cleanUrls), and an unknown path was JSON only locally. vercel.json now
+// sends what no function serves to api/not-found.go, and the built config.json exempts /api
+// from the platform's redirects (vercel.ExemptAPIFromRedirects). Not covered: malformed
+// request lines, which Go's server and Vercel's edge refuse before any handler.
 func TestEveryAPIPathAnswersJSON(t *testing.T) {
 	t.Parallel()
 	c, _ := signUp(t)
-	for _, path := range []string{"/api", "/api/", "/api/me/", "/api/health/", "/api/no-such", "/api/reports/x/", "/api/reports/x/y", "/api/not-found", "/api/auth/login/"} {
+	for _, path := range []string{"/api", "/api/", "/api/me/", "/api/health/", "/api/no-such", "/api/reports/x/", "/api/reports/x/y", "/api/not-found", "/api/auth/login/",
+		"/api/me.go", "/api/health.go", "/api/me/index", "/api/me/index.go", "/api/index", "/api/me.html", "/api/account/totp/index.go"} {
 		for _, method := range []string{"GET", "POST", "DELETE"} {
 			r := c.Do(method, path, nil)
 			devtest.Want(t, r, 404, "not_found")

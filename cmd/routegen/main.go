@@ -4,11 +4,16 @@
 //
 //	go run ./cmd/routegen      (from the repository root)
 //	go generate ./lib/routes   (runs it from lib/routes)
+//
+// With -exempt-api-redirects FILE it instead edits a built .vercel/output/config.json so that
+// no platform redirect applies under /api (vercel.ExemptAPIFromRedirects; scripts/vercel-build.sh
+// runs it on every build).
 package main
 
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -18,6 +23,12 @@ import (
 )
 
 func main() {
+	exempt := flag.String("exempt-api-redirects", "", "edit this config.json: no redirect under /api")
+	flag.Parse()
+	run := run
+	if *exempt != "" {
+		run = func() error { return exemptAPIRedirects(*exempt) }
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "routegen:", err)
 		os.Exit(1)
@@ -73,4 +84,21 @@ func moduleRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// exemptAPIRedirects applies vercel.ExemptAPIFromRedirects to the config.json at file.
+func exemptAPIRedirects(file string) error {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	out, n, err := vercel.ExemptAPIFromRedirects(src)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(file, append(out, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("routegen: %s: %d redirects no longer apply under /api\n", file, n)
+	return nil
 }

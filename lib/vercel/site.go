@@ -12,9 +12,9 @@ import (
 // Router, with vercel.json's cleanUrls, trailingSlash, rewrites and headers. It follows the
 // order of the routes `vercel build` writes to .vercel/output/config.json:
 //
-//  1. cleanUrls and trailingSlash redirects (308);
+//  1. cleanUrls and trailingSlash redirects (308), none under /api (ExemptAPIFromRedirects);
 //  2. the `headers` rules, which then apply to every answer below, 404s and functions alike;
-//  3. redirects of /api/x.go and /api/x/index to /api/x (cleanUrls);
+//  3. redirects of /api/x.go and /api/x/index to /api/x (cleanUrls), exempted the same way;
 //  4. the filesystem: a static file, or a function at exactly that path;
 //  5. the rewrites, each checked against the filesystem in turn;
 //  6. dynamic functions (/api/reports/[id]), then a JSON 404 for anything under /api;
@@ -76,15 +76,17 @@ var (
 	uncleanAPIExt = regexp.MustCompile(`^/api/(.+)\.go$`)
 )
 
-// ServeHTTP answers r as the deployment would.
+// ServeHTTP answers r as the deployment would: the output of `vercel build` with
+// ExemptAPIFromRedirects applied (scripts/vercel-build.sh), so nothing under /api is redirected.
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	raw := r.URL.EscapedPath()
-	if loc, ok := s.canonical(raw); ok {
+	api := NoRedirectsUnderAPI(unescapePath(raw))
+	if loc, ok := s.canonical(raw); ok && !api {
 		redirect(w, r, loc)
 		return
 	}
 	s.addHeaders(w.Header(), raw)
-	if s.cfg.CleanURLs {
+	if s.cfg.CleanURLs && !api {
 		if m := cleanAPIIndex.FindStringSubmatch(raw); m != nil {
 			redirect(w, r, s.slash("/"+m[1]))
 			return

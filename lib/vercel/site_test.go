@@ -120,12 +120,13 @@ func TestSiteCleanURLsAndTrailingSlash(t *testing.T) {
 		{target: "/docs/", status: 308, location: "/docs"},
 		{target: "/docs/index", status: 308, location: "/docs"},
 		{target: "/docs/index.html", status: 308, location: "/docs"},
-		{target: "/api/health/", status: 308, location: "/api/health"},
-		{target: "/api/index", status: 308, location: "/api"},
 		{target: "//evil.example/", status: 308, location: "/evil.example"},
-		// The .go redirects for functions come after them, and carry the headers.
-		{target: "/api/health.go", status: 308, location: "/api/health", headers: true},
-		{target: "/api/x/index.go", status: 308, location: "/api/x", headers: true},
+		// Nothing under /api is redirected (ExemptAPIFromRedirects): JSON 404s, with headers.
+		{target: "/api/health/", status: 404, contentType: "application/json", headers: true},
+		{target: "/api/index", status: 404, contentType: "application/json", headers: true},
+		{target: "/api/health.go", status: 404, contentType: "application/json", headers: true},
+		{target: "/api/x/index.go", status: 404, contentType: "application/json", headers: true},
+		{target: "/api/health.html", status: 404, contentType: "application/json", headers: true},
 	})
 }
 
@@ -201,8 +202,8 @@ func TestSiteWithoutCleanURLs(t *testing.T) {
 		{target: "/signup/", status: 200, body: "signup"},
 		{target: "/docs/index.html", status: 308, location: "/docs/"},
 		{target: "/index.html", status: 308, location: "/"},
-		{target: "/api/health", status: 308, location: "/api/health/"},
-		{target: "/api/health.go", status: 308, location: "/api/health/"},
+		{target: "/api/health", status: 200, body: "health"}, // no redirect under /api
+		{target: "/api/health.go", status: 404, contentType: "application/json"},
 		{target: "/api/health/", status: 200, body: "health"},
 		{target: "/api/reports/3/", status: 200, body: "report id=3"},
 	})

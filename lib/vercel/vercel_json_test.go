@@ -53,8 +53,7 @@ func TestRepositoryVercelJSON(t *testing.T) {
 		{"/no-such-page", http.StatusNotFound}, // public/404.html
 		{"/api/no-such", http.StatusNotFound},  // the JSON 404 under /api
 		{"/api/health/", http.StatusNotFound},  // not redirected (issue 11, item 16)
-		// cleanUrls' redirect of /api/x.go, which Vercel generates before any route of ours.
-		{"/api/health.go", http.StatusPermanentRedirect},
+		{"/api/health.go", http.StatusNotFound},
 	} {
 		rec := httptest.NewRecorder()
 		site.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.target, nil))
