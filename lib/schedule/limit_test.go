@@ -128,3 +128,22 @@ func TestDeleteFreesTheFingerprint(t *testing.T) {
 		t.Fatal("fingerprints left after DeleteAll")
 	}
 }
+
+// A schedule stored before fingerprints existed gets one at the next create, so its duplicate
+// is refused as well.
+func TestDuplicateOfAScheduleWithoutFingerprint(t *testing.T) {
+	s, _, _, _ := newService(t)
+	ctx := context.Background()
+	sc, err := s.Create(ctx, "u1", "UTC", Input{Cadence: Weekly, Weekday: ip(3), Hour: ip(7)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.st.R.Del(ctx, s.fpKey("u1")) // as stored before this change
+	if _, err := s.Create(ctx, "u1", "UTC", Input{Cadence: Weekly, Weekday: ip(3), Hour: ip(7)}); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("duplicate of a schedule without fingerprint: %v", err)
+	}
+	if got := s.st.R.HGet(ctx, s.fpKey("u1"), sc.fingerprint()).Val(); got != sc.ID {
+		t.Fatalf("backfilled fingerprint points to %q, want %q", got, sc.ID)
+	}
+	wantStored(t, s, "u1", 1)
+}

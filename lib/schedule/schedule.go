@@ -141,10 +141,45 @@ func (s *Service) Create(ctx context.Context, userID, defaultTZ string, in Input
 	sc.ID = ids.New()
 	sc.CreatedAt = s.now().UTC().Truncate(time.Second)
 	sc.NextRunAt = sc.Next(s.now())
+	if err := s.backfill(ctx, userID); err != nil {
+		return nil, err
+	}
 	if err := s.add(ctx, userID, sc); err != nil {
 		return nil, err
 	}
 	return sc, nil
+}
+
+// backfillScript sets, for each (id, fingerprint) pair in ARGV, the fingerprint of schedule id
+// (KEYS[1] schedules, KEYS[2] fingerprints) if the schedule still exists: atomic with
+// deleteScript, so a schedule deleted meanwhile leaves no fingerprint behind.
+var backfillScript = redis.NewScript(`
+for i = 1, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then redis.call('HSETNX', KEYS[2], ARGV[i+1], ARGV[i]) end
+end
+return 0
+`)
+
+// backfill gives schedules stored before fingerprints existed theirs, so that duplicates of
+// them are refused too. Once every schedule has one it costs one round trip.
+func (s *Service) backfill(ctx context.Context, userID string) error {
+	var all *redis.MapStringStringCmd
+	var fps *redis.IntCmd
+	_, err := s.st.R.Pipelined(ctx, func(p redis.Pipeliner) error {
+		all, fps = p.HGetAll(ctx, s.userKey(userID)), p.HLen(ctx, s.fpKey(userID))
+		return nil
+	})
+	if err != nil || int64(len(all.Val())) <= fps.Val() {
+		return store.Err(err)
+	}
+	var args []any
+	for id, raw := range all.Val() {
+		var sc Schedule
+		if json.Unmarshal([]byte(raw), &sc) == nil {
+			args = append(args, id, sc.fingerprint())
+		}
+	}
+	return store.Err(backfillScript.Run(ctx, s.st.R, []string{s.userKey(userID), s.fpKey(userID)}, args...).Err())
 }
 
 // createScript adds a schedule (KEYS[1] schedules, KEYS[2] fingerprints, KEYS[3] due set,
