@@ -2,11 +2,14 @@ package deletion
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/trymetriqs/metriqs/lib/account"
 	"github.com/trymetriqs/metriqs/lib/problem"
@@ -100,5 +103,28 @@ func TestLeftoverBreaks(t *testing.T) {
 		if got := c.l.Breaks(); got != c.want {
 			t.Errorf("%+v.Breaks() = %v, want %v", c.l, got, c.want)
 		}
+	}
+}
+
+// A report list left outside the index before the fix is found by name: the backstop gives it
+// an expiry and the purge removes it.
+func TestDeletionFindsAListThatEscapedTheIndex(t *testing.T) {
+	f := setup(t)
+	sess := f.signUp(t, "legacy@example.com")
+	ctx := context.Background()
+	list := f.st.Key("user", sess.UserID, "reports")
+	f.st.R.ZAdd(ctx, list, redis.Z{Score: 1, Member: "r1"})
+	f.st.R.SRem(ctx, f.st.IndexKey(sess.UserID), list)
+	f.pub.fail = errors.New("qstash is down")
+	f.delete(t, sess)
+	if ttl := f.st.R.TTL(ctx, list).Val(); ttl <= 0 || ttl > Backstop {
+		t.Fatalf("escaped list TTL after deletion = %v; the backstop missed it", ttl)
+	}
+	token := f.st.R.ZRange(ctx, f.svc.tombstones(), 0, 0).Val()[0]
+	if err := f.svc.Purge(ctx, []byte(`{"user_id":"`+sess.UserID+`","tombstone":"`+token+`"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if f.st.R.Exists(ctx, list).Val() != 0 {
+		t.Fatal("the escaped list survived the purge")
 	}
 }
