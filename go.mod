@@ -13,6 +13,7 @@ require (
 	github.com/upstash/qstash-go v1.0.0
 	golang.org/x/crypto v0.59.0
 	golang.org/x/oauth2 v0.38.0
+	golang.org/x/text v0.44.0
 )
 
 require (

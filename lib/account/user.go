@@ -3,14 +3,12 @@ package account
 import (
 	"context"
 	"errors"
-	"net/mail"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 	// Embedded zone data: a function runtime need not have /usr/share/zoneinfo.
 	_ "time/tzdata"
 
+	"github.com/trymetriqs/metriqs/lib/identity"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/session"
 	"github.com/trymetriqs/metriqs/lib/store"
@@ -97,36 +95,14 @@ func (s *Service) Get(ctx context.Context, id string) (*User, error) {
 	return &rec.User, nil
 }
 
-// NormalizeEmail trims the address and lower-cases all of it. RFC 5321 lets a mail server
-// treat the local part case-sensitively, but no mainstream provider does, and two accounts
-// for Ada@x.com and ada@x.com would be a support and security problem.
-func NormalizeEmail(raw string) (string, error) {
-	e := strings.ToLower(strings.TrimSpace(raw))
-	if e == "" {
-		return "", problem.Invalid("email", "Field \"email\" is required.")
-	}
-	a, err := mail.ParseAddress(e)
-	at := strings.LastIndexByte(e, '@')
-	if err != nil || a.Name != "" || a.Address != e || len(e) > 254 || at < 1 ||
-		!strings.Contains(e[at+1:], ".") || strings.ContainsAny(e, " <>\"") {
-		return "", problem.Unprocessable("invalid_email", "email", "Enter a valid e-mail address, like ada@example.com.")
-	}
-	return e, nil
-}
+// NormalizeEmail is the one form of an address that signup stores and login looks up
+// (lib/identity: NFKC and lower-cased, so ｘ@example.com is x@example.com; control and format
+// characters refused).
+func NormalizeEmail(raw string) (string, error) { return identity.Email(raw) }
 
-// checkName validates a display name: optional, at most 100 characters, no control characters.
-func checkName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	if utf8.RuneCountInString(name) > 100 {
-		return "", problem.Unprocessable("invalid_name", "name", "Use at most 100 characters for your name.")
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return "", problem.Unprocessable("invalid_name", "name", "The name contains characters that are not allowed.")
-		}
-	}
-	return name, nil
-}
+// checkName validates a display name: optional, at most 100 characters (lib/identity: NFKC,
+// spaces collapsed; control and format characters refused).
+func checkName(name string) (string, error) { return identity.Name(name) }
 
 // storedZone reads a profile's zone. A link stored before zones were canonicalized (Asia/Calcutta)
 // reads as its zone (Asia/Kolkata: the same rules); a name no longer accepted reads as UTC, which
