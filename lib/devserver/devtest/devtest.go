@@ -98,6 +98,21 @@ type Client struct {
 
 var clientSeq atomic.Uint32
 
+// clientTimeout is longer than any server deadline, scaled as the server scales its deadlines
+// under the race detector (lib/web), so that a slow answer is seen as the server's, not cut off.
+const clientTimeout = 30 * time.Second * timeoutScale
+
+// SkipBurstUnderRace skips a test that releases many bcrypt comparisons at once when the race
+// detector is on: at about 3 s a comparison, twenty of them take minutes on a small machine
+// and prove nothing more. CI runs the e2e package against the real Redis without -race too
+// (.ci/run), so these bursts are still proven against the real Redis.
+func SkipBurstUnderRace(t testing.TB) {
+	t.Helper()
+	if Race {
+		t.Skip("a burst of bcrypt comparisons: run without -race (.ci/run does, against the real Redis)")
+	}
+}
+
 // NewClient returns a client for the running server. Each client connects from an address of
 // its own in 127.0.0.0/8 (all of it is loopback on Linux), as separate browsers on separate
 // networks would, so per-IP rate limits apply per client and not to the whole test binary.
@@ -108,7 +123,7 @@ func NewClient(t testing.TB) *Client {
 	return &Client{
 		t: t, Base: Server.URL, cookies: map[string]*http.Cookie{}, IP: ip.String(),
 		hc: &http.Client{
-			Timeout:       30 * time.Second,
+			Timeout:       clientTimeout,
 			Transport:     &http.Transport{DialContext: dialer.DialContext},
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
