@@ -37,6 +37,9 @@ type Config struct {
 
 	QStash QStash
 
+	// Mail is how the send-email job reaches its SMTP server and whom mail comes from.
+	Mail Mail
+
 	// Providers holds the OAuth client credentials that are configured, by provider id.
 	Providers map[string]Credentials
 	// DemoProvider enables the sandbox OAuth provider (always on in development).
@@ -49,6 +52,18 @@ type QStash struct {
 	Token             string
 	CurrentSigningKey string
 	NextSigningKey    string
+}
+
+// Mail configures the mail path (lib/mail, docs/mail.md).
+type Mail struct {
+	// SMTPURL is smtps://user:pass@host:465 (implicit TLS) or smtp://user:pass@host:587
+	// (STARTTLS, mandatory outside development). Empty only in development without the
+	// local server, which sets it to its mail catcher.
+	SMTPURL string
+	// FromAccount and FromReports are the From of account mail and of report mail, like
+	// "Metriqs <account@mail.example.com>": two senders, as Gmail's sender guidelines ask.
+	FromAccount string
+	FromReports string
 }
 
 // Credentials are an OAuth client's id and secret.
@@ -75,6 +90,9 @@ const (
 	devCurrentSig = "sig_dev_current_not_for_production"
 	devNextSig    = "sig_dev_next_not_for_production"
 	devQStashTok  = "dev-qstash-token"
+	// .localhost is reserved (RFC 6761): development mail can never reach a real domain.
+	devFromAccount = "Metriqs <account@metriqs.localhost>"
+	devFromReports = "Metriqs Reports <reports@metriqs.localhost>"
 )
 
 // Load reads and validates the configuration through getenv (os.Getenv in functions; a map
@@ -92,6 +110,7 @@ func Load(getenv func(string) string) (*Config, error) {
 			CurrentSigningKey: env("QSTASH_CURRENT_SIGNING_KEY"),
 			NextSigningKey:    env("QSTASH_NEXT_SIGNING_KEY"),
 		},
+		Mail:         Mail{SMTPURL: env("SMTP_URL"), FromAccount: env("MAIL_FROM_ACCOUNT"), FromReports: env("MAIL_FROM_REPORTS")},
 		Providers:    map[string]Credentials{},
 		DemoProvider: env("DEMO_PROVIDER") == "on",
 	}
@@ -114,6 +133,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.QStash.Token = orDefault(c.QStash.Token, devQStashTok)
 		c.QStash.CurrentSigningKey = orDefault(c.QStash.CurrentSigningKey, devCurrentSig)
 		c.QStash.NextSigningKey = orDefault(c.QStash.NextSigningKey, devNextSig)
+		c.Mail.FromAccount = orDefault(c.Mail.FromAccount, devFromAccount)
+		c.Mail.FromReports = orDefault(c.Mail.FromReports, devFromReports)
 	}
 
 	var problems []string
@@ -130,6 +151,12 @@ func Load(getenv func(string) string) (*Config, error) {
 	// An empty HMAC key verifies a token signed with the empty key: anyone could forge a job.
 	require("QSTASH_CURRENT_SIGNING_KEY", c.QStash.CurrentSigningKey)
 	require("QSTASH_NEXT_SIGNING_KEY", c.QStash.NextSigningKey)
+	if !c.Dev {
+		require("SMTP_URL", c.Mail.SMTPURL)
+		require("MAIL_FROM_ACCOUNT", c.Mail.FromAccount)
+		require("MAIL_FROM_REPORTS", c.Mail.FromReports)
+	}
+	problems = append(problems, c.Mail.check(c.Dev)...)
 
 	var err error
 	if c.SessionKeys, err = ParseKeyRing(sessionKeys); err != nil {
@@ -157,6 +184,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 		if c.holdsDevSecret() {
 			problems = append(problems, "a development key is configured outside development")
+		}
+		if c.Mail.FromAccount == devFromAccount || c.Mail.FromReports == devFromReports {
+			problems = append(problems, "a development sender (MAIL_FROM_*) is configured outside development")
 		}
 	}
 	for id, names := range providerEnv {

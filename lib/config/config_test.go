@@ -24,6 +24,9 @@ func production() map[string]string {
 		"QSTASH_TOKEN":               "tok",
 		"QSTASH_CURRENT_SIGNING_KEY": "sig_current",
 		"QSTASH_NEXT_SIGNING_KEY":    "sig_next",
+		"SMTP_URL":                   "smtps://resend:re_key@smtp.resend.com:465",
+		"MAIL_FROM_ACCOUNT":          "Metriqs <account@mail.trymetriqs.com>",
+		"MAIL_FROM_REPORTS":          "Metriqs Reports <reports@reports.trymetriqs.com>",
 	}
 }
 
@@ -49,7 +52,7 @@ func TestLoadProduction(t *testing.T) {
 // A deployed function must never fall back to a development default: each missing or empty
 // secret is an error naming it.
 func TestLoadProductionRefusesMissingSecrets(t *testing.T) {
-	for _, name := range []string{"APP_URL", "REDIS_URL", "SESSION_KEYS", "TOKEN_KEYS", "EMAIL_KEYS", "QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY"} {
+	for _, name := range []string{"APP_URL", "REDIS_URL", "SESSION_KEYS", "TOKEN_KEYS", "EMAIL_KEYS", "QSTASH_TOKEN", "QSTASH_CURRENT_SIGNING_KEY", "QSTASH_NEXT_SIGNING_KEY", "SMTP_URL", "MAIL_FROM_ACCOUNT", "MAIL_FROM_REPORTS"} {
 		for _, value := range []string{"", "   "} {
 			env := production()
 			env[name] = value
