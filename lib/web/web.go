@@ -199,7 +199,14 @@ func NotFound(w http.ResponseWriter, r *http.Request) {
 type Client struct {
 	IP        string
 	UserAgent string
+	// Device is the request's device cookie (DeviceCookie), "" without one: lib/device
+	// tells from it whether a sign-in comes from a device the account has used.
+	Device string
 }
+
+// DeviceCookie names the long-lived random id lib/device sets at sign-in. It says nothing
+// by itself; only the account's list of known devices gives it meaning.
+const DeviceCookie = "mq_device"
 
 // System is the Client the security log names for what Metriqs does on its own (a job).
 var System = Client{UserAgent: "Metriqs (automatic)"}
@@ -219,7 +226,11 @@ func ClientOf(r *http.Request) Client {
 	if len(ua) > 256 {
 		ua = ua[:256]
 	}
-	return Client{IP: ip, UserAgent: ua}
+	var dev string
+	if ck, err := r.Cookie(DeviceCookie); err == nil {
+		dev = ck.Value
+	}
+	return Client{IP: ip, UserAgent: ua, Device: dev}
 }
 
 // CheckOrigin refuses a state-changing request that a browser sent from another site (login
