@@ -21,6 +21,9 @@ type Outgoing struct {
 	// logical message, so a provider or a reader can recognise a retried send.
 	MessageID      string
 	IdempotencyKey string
+	// Date is when the message was queued (RFC 5322 §3.6.1: when it was ready to be sent),
+	// the same on every attempt.
+	Date time.Time
 	Content
 }
 
@@ -122,7 +125,7 @@ func (s *Service) compose(ctx context.Context, c *claim, out Outbox) (Outgoing, 
 		return Outgoing{}, err
 	}
 	id := digest(c.userID, c.rec.Key)
-	return Outgoing{From: from, To: c.rec.To, MessageID: "<" + id + "@" + domainOf(from) + ">", IdempotencyKey: id, Content: content}, nil
+	return Outgoing{From: from, To: c.rec.To, MessageID: "<" + id + "@" + domainOf(from) + ">", IdempotencyKey: id, Date: c.rec.QueuedAt, Content: content}, nil
 }
 
 // abandon ends a delivery that could not compose its message: for ever when nothing can
@@ -146,6 +149,9 @@ func (s *Service) conclude(ctx context.Context, c *claim, o Outgoing, rc Receipt
 	case errors.As(err, &ref):
 		s.settle(ctx, c, StatusBounced, rc, o.MessageID, err, s.recordBounce(ctx, c, ref))
 		return jobs.Permanent(fmt.Errorf("send-email %s: %w", c.rec.Kind, err))
+	case jobs.IsPermanent(err):
+		s.settle(ctx, c, StatusFailed, rc, o.MessageID, err, nil)
+		return fmt.Errorf("send-email %s: %w", c.rec.Kind, err)
 	default:
 		s.release(ctx, c, err)
 		return fmt.Errorf("send-email %s: %w", c.rec.Kind, err)

@@ -42,6 +42,7 @@ var Table = []vercel.Route{
 	{Path: "/api/jobs/generate-report", File: "api/jobs/generate-report.go", Handler: apiJobs.HandleGenerateReport},
 	{Path: "/api/jobs/purge-account", File: "api/jobs/purge-account.go", Handler: apiJobs.HandlePurgeAccount},
 	{Path: "/api/jobs/revoke-token", File: "api/jobs/revoke-token.go", Handler: apiJobs.HandleRevokeToken},
+	{Path: "/api/jobs/send-email", File: "api/jobs/send-email.go", Handler: apiJobs.HandleSendEmail},
 	{Path: "/api/jobs/sweep-deleted", File: "api/jobs/sweep-deleted.go", Handler: apiJobs.HandleSweepDeleted},
 	{Path: "/api/jobs/tick", File: "api/jobs/tick.go", Handler: apiJobs.HandleTick},
 	{Path: "/api/me", File: "api/me/index.go", Handler: apiMe.HandleMe},
