@@ -30,6 +30,12 @@ var oauthAndReports = []string{
 	module + "lib/report",
 }
 
+// smtpOnly is the SMTP and MIME code of the send-email job, linked into that function alone:
+// every other function that mails only calls mail.Enqueue.
+var smtpOnly = []string{"github.com/wneessen/go-mail", module + "lib/mail/submit"}
+
+const smtpFunction = "api/jobs/send-email"
+
 // lean are the function packages held to oauthAndReports. (The builder compiles a function
 // with its whole directory's package, so the rule is per package.)
 var lean = []string{"api", "api/auth", "api/me", "api/account", "api/account/totp"}
@@ -49,6 +55,9 @@ func TestFunctionImports(t *testing.T) {
 		for _, dep := range deps {
 			if hasPrefix(dep, localOnly) {
 				t.Errorf("%s links %s, a local-only package", pkg, dep)
+			}
+			if hasPrefix(dep, smtpOnly) && pkg != smtpFunction {
+				t.Errorf("%s links %s; only %s may link the SMTP transport", pkg, dep, smtpFunction)
 			}
 			for _, l := range lean {
 				if pkg == l && hasPrefix(dep, oauthAndReports) {

@@ -13,6 +13,7 @@ import (
 	apiAuth "github.com/trymetriqs/metriqs/api/auth"
 	apiIntegrations "github.com/trymetriqs/metriqs/api/integrations"
 	apiJobs "github.com/trymetriqs/metriqs/api/jobs"
+	apiJobsSendEmail "github.com/trymetriqs/metriqs/api/jobs/send-email"
 	apiMe "github.com/trymetriqs/metriqs/api/me"
 	apiReports "github.com/trymetriqs/metriqs/api/reports"
 	apiSandbox "github.com/trymetriqs/metriqs/api/sandbox"
@@ -42,7 +43,7 @@ var Table = []vercel.Route{
 	{Path: "/api/jobs/generate-report", File: "api/jobs/generate-report.go", Handler: apiJobs.HandleGenerateReport},
 	{Path: "/api/jobs/purge-account", File: "api/jobs/purge-account.go", Handler: apiJobs.HandlePurgeAccount},
 	{Path: "/api/jobs/revoke-token", File: "api/jobs/revoke-token.go", Handler: apiJobs.HandleRevokeToken},
-	{Path: "/api/jobs/send-email", File: "api/jobs/send-email.go", Handler: apiJobs.HandleSendEmail},
+	{Path: "/api/jobs/send-email", File: "api/jobs/send-email/index.go", Handler: apiJobsSendEmail.HandleSendEmail},
 	{Path: "/api/jobs/sweep-deleted", File: "api/jobs/sweep-deleted.go", Handler: apiJobs.HandleSweepDeleted},
 	{Path: "/api/jobs/tick", File: "api/jobs/tick.go", Handler: apiJobs.HandleTick},
 	{Path: "/api/me", File: "api/me/index.go", Handler: apiMe.HandleMe},

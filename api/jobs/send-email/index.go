@@ -1,4 +1,8 @@
-package jobs
+// Package sendemail is the send-email job function. It has a directory of its own because
+// the builder compiles a function with its whole directory's package: here, go-mail and the
+// account-mail templates are linked into this function alone, not into every job
+// (docs/performance.md).
+package sendemail
 
 import (
 	"net/http"
