@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -20,12 +21,23 @@ type DeleteInput struct {
 	SecondFactor
 }
 
+// Closing is what the caller of Close adds to it.
+type Closing struct {
+	// Also adds commands to the transaction that marks the account, so a caller's own record
+	// of the deletion commits with it or not at all.
+	Also func(redis.Pipeliner)
+	// PurgeBy is when everything of the account is gone; ID names this deletion. The
+	// deletion notice says the first and is keyed by the second.
+	PurgeBy time.Time
+	ID      string
+}
+
 // Close checks that the request really comes from the account holder, then closes the
 // account at once: it is marked deleted (no one can sign in), its e-mail address is freed,
-// and every session ends. also adds commands to the transaction that marks the account, so a
-// caller's own record of the deletion commits with it or not at all. What else belongs to the
-// user is removed by lib/deletion.
-func (s *Service) Close(ctx context.Context, w http.ResponseWriter, sess *session.Session, in DeleteInput, c web.Client, also func(redis.Pipeliner)) (*User, error) {
+// and every session ends. The deletion notice is queued between the check and the close:
+// only the holder's request sends it, and the address is still the account's. What else
+// belongs to the user is removed by lib/deletion.
+func (s *Service) Close(ctx context.Context, w http.ResponseWriter, sess *session.Session, in DeleteInput, c web.Client, cl Closing) (*User, error) {
 	if in.Password == "" {
 		return nil, problem.Invalid("password", "Field \"password\" is required.")
 	}
@@ -49,10 +61,13 @@ func (s *Service) Close(ctx context.Context, w http.ResponseWriter, sess *sessio
 	if err := s.reauthenticate(ctx, sess.UserID, in.Password, f, c); err != nil {
 		return nil, err
 	}
+	if err := s.noticeDeletion(ctx, rec.ID, c, cl.PurgeBy, cl.ID); err != nil {
+		return nil, err
+	}
 	// Mark first, then end the sessions: a sign-in racing with this either made its session
 	// before the mark (and RevokeAll ends it) or sees the mark afterwards (see Login). Of
 	// parallel deletions only one marks (markClosed); the others stop here.
-	if err := s.markClosed(ctx, rec, c, also); err != nil {
+	if err := s.markClosed(ctx, rec, c, cl.Also); err != nil {
 		return nil, err
 	}
 	if _, err := s.sessions.RevokeAll(ctx, rec.ID, ""); err != nil {

@@ -115,7 +115,11 @@ func (s *Service) startSession(ctx context.Context, w http.ResponseWriter, userI
 		}
 		return ErrInvalidCredentials
 	}
-	return s.log.Record(ctx, userID, audit.SignIn, c, how)
+	if err := s.log.Record(ctx, userID, audit.SignIn, c, how); err != nil {
+		return err
+	}
+	s.noticeSignIn(ctx, w, userID, sess.ID, c)
+	return nil
 }
 
 // Logout ends the request's session, if it has a valid one, and clears the cookie either way:

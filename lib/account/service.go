@@ -7,7 +7,10 @@ import (
 
 	"github.com/trymetriqs/metriqs/lib/audit"
 	"github.com/trymetriqs/metriqs/lib/config"
+	"github.com/trymetriqs/metriqs/lib/device"
 	"github.com/trymetriqs/metriqs/lib/lazy"
+	"github.com/trymetriqs/metriqs/lib/mail"
+	"github.com/trymetriqs/metriqs/lib/notice"
 	"github.com/trymetriqs/metriqs/lib/password"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/ratelimit"
@@ -37,6 +40,9 @@ type Service struct {
 	sealer  *seal.Sealer
 	// emailRing keys the e-mail lookup names (emailkey.go).
 	emailRing config.KeyRing
+	// notices e-mails security notices (notices.go); nil sends none.
+	notices *notice.Service
+	devices *device.Tracker
 }
 
 // New returns a Service that signs users in through sessions, seals 2FA secrets with sealer
@@ -44,7 +50,8 @@ type Service struct {
 func New(sessions *session.Manager, sealer *seal.Sealer, emailKeys config.KeyRing) *Service {
 	st := sessions.Store()
 	return &Service{st: st, sessions: sessions, log: audit.New(st, sessions.Now), limits: ratelimit.New(st),
-		now: sessions.Now, matches: password.Matches, sealer: sealer, emailRing: emailKeys}
+		now: sessions.Now, matches: password.Matches, sealer: sealer, emailRing: emailKeys,
+		devices: device.New(st, sessions.Now)}
 }
 
 var instance = lazy.New(func() (*Service, error) {
@@ -60,7 +67,9 @@ var instance = lazy.New(func() (*Service, error) {
 	if err != nil {
 		return nil, problem.Internal(err)
 	}
-	return New(m, sealer, cfg.EmailKeys), nil
+	s := New(m, sealer, cfg.EmailKeys)
+	s.SetNotices(notice.New(mail.Enqueue, cfg.AppURL))
+	return s, nil
 })
 
 // Default is the function instance's Service, built on first use.

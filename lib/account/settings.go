@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trymetriqs/metriqs/lib/audit"
+	"github.com/trymetriqs/metriqs/lib/notice"
 	"github.com/trymetriqs/metriqs/lib/password"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/session"
@@ -55,6 +56,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *session.Session, in 
 	if err := s.swapPassword(ctx, sess.UserID, rec.PasswordHash, hash, c); err != nil {
 		return err
 	}
+	s.notify(ctx, sess.UserID, notice.PasswordChanged, occurrence(hash), c, nil)
 	// The other sessions (and pending sign-ins) go after the hash, so that one signed in with
 	// the old password a moment before is caught too.
 	_, err = s.sessions.RevokeAll(ctx, sess.UserID, sess.ID)

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trymetriqs/metriqs/lib/audit"
+	"github.com/trymetriqs/metriqs/lib/notice"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/ratelimit"
 	"github.com/trymetriqs/metriqs/lib/seal"
@@ -145,6 +146,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, sess *session.Session, code s
 	if err != nil {
 		return nil, store.Err(err)
 	}
+	s.notify(ctx, u.ID, notice.TOTPEnabled, occurrence(stored), c, nil)
 	return codes, nil
 }
 
@@ -205,7 +207,12 @@ func (s *Service) checkSecondFactor(ctx context.Context, uid string, f SecondFac
 		}
 		if n == 1 {
 			left, _ := s.st.R.SCard(ctx, s.recoveryKey(uid)).Result()
-			return s.log.Record(ctx, uid, audit.RecoveryCodeUsed, c, fmt.Sprintf("%d recovery codes left", left))
+			if err := s.log.Record(ctx, uid, audit.RecoveryCodeUsed, c, fmt.Sprintf("%d recovery codes left", left)); err != nil {
+				return err
+			}
+			// A code works once (SREM answered 1 only here), so its hash names the event.
+			s.notify(ctx, uid, notice.RecoveryCodeUsed, occurrence(totp.HashRecoveryCode(f.RecoveryCode)), c, remaining(left))
+			return nil
 		}
 		if err := s.log.Record(ctx, uid, audit.TOTPFailed, c, "wrong or used recovery code"); err != nil {
 			return err
@@ -311,7 +318,10 @@ func (s *Service) DisableTOTP(ctx context.Context, sess *session.Session, in Dis
 	if err := s.reauthenticate(ctx, sess.UserID, in.Password, &in.SecondFactor, c); err != nil {
 		return err
 	}
+	var secret *redis.StringCmd
 	_, err := s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		// The sealed secret being removed names this disabling (one per enrolment).
+		secret = p.HGet(ctx, s.totpKey(sess.UserID), "secret")
 		p.Del(ctx, s.totpKey(sess.UserID), s.recoveryKey(sess.UserID))
 		p.SRem(ctx, s.totpIndexKey(), sess.UserID)
 		p.HSet(ctx, s.userKey(sess.UserID), fTOTP, "0")
@@ -320,7 +330,11 @@ func (s *Service) DisableTOTP(ctx context.Context, sess *session.Session, in Dis
 		s.log.Add(ctx, p, sess.UserID, audit.TOTPDisabled, c, "")
 		return nil
 	})
-	return store.Err(err)
+	if err != nil && !errors.Is(err, redis.Nil) { // Nil: no secret to read; the rest ran
+		return store.Err(err)
+	}
+	s.notify(ctx, sess.UserID, notice.TOTPDisabled, occurrence(secret.Val()), c, nil)
+	return nil
 }
 
 // RegenerateInput is the body of POST /api/account/recovery-codes.
@@ -358,6 +372,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, sess *session.Ses
 	if err != nil {
 		return nil, store.Err(err)
 	}
+	s.notify(ctx, sess.UserID, notice.RecoveryCodesRenewed, occurrence(codes...), c, nil)
 	return codes, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/ids"
 	"github.com/trymetriqs/metriqs/lib/integration"
 	"github.com/trymetriqs/metriqs/lib/jobs"
+	"github.com/trymetriqs/metriqs/lib/mail"
 	"github.com/trymetriqs/metriqs/lib/ratelimit"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/session"
@@ -64,11 +65,14 @@ type Service struct {
 	schedules    Scheduler
 	pub          Publisher
 	now          func() time.Time
+	// mail reads the account's mail records: the purge waits for queued ones (purge.go).
+	mail *mail.Service
 }
 
 // New returns a Service.
 func New(st *store.Store, accounts *account.Service, integrations Disconnector, schedules Scheduler, pub Publisher, now func() time.Time) *Service {
-	return &Service{st: st, accounts: accounts, integrations: integrations, schedules: schedules, pub: pub, now: now}
+	return &Service{st: st, accounts: accounts, integrations: integrations, schedules: schedules, pub: pub, now: now,
+		mail: mail.New(st, nil, now)}
 }
 
 // tombstones lists deleted accounts by the time their purge is due, for the sweep. Its
@@ -94,10 +98,10 @@ func (s *Service) Delete(ctx context.Context, w http.ResponseWriter, sess *sessi
 	now := s.now()
 	purgeBy := now.Add(Backstop).UTC().Truncate(time.Second)
 	token := ids.New()
-	u, err := s.accounts.Close(ctx, w, sess, in, c, func(p redis.Pipeliner) {
+	u, err := s.accounts.Close(ctx, w, sess, in, c, account.Closing{PurgeBy: purgeBy, ID: token, Also: func(p redis.Pipeliner) {
 		p.Set(ctx, s.tombKey(token), sess.UserID, Backstop)
 		p.ZAdd(ctx, s.tombstones(), redis.Z{Score: float64(now.Add(PurgeGrace).Unix()), Member: token})
-	})
+	}})
 	if err != nil {
 		return time.Time{}, err
 	}

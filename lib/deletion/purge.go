@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trymetriqs/metriqs/lib/ids"
 	"github.com/trymetriqs/metriqs/lib/jobs"
+	"github.com/trymetriqs/metriqs/lib/mail"
 	"github.com/trymetriqs/metriqs/lib/store"
 	"github.com/trymetriqs/metriqs/lib/web"
 )
@@ -48,6 +50,9 @@ func (s *Service) purge(ctx context.Context, userID, tombstone string) error {
 	// A no-op when the deletion's own DisconnectAll succeeded: no integration is left.
 	if err := s.integrations.DisconnectAll(ctx, userID, web.System); err != nil {
 		return fmt.Errorf("purge-account: revoking the integrations of %s failed; keeping them for a retry: %w", userID, err)
+	}
+	if err := s.awaitMail(ctx, userID); err != nil {
+		return err
 	}
 	keys, err := s.keysOf(ctx, userID)
 	if err != nil {
@@ -116,4 +121,29 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, errors.Join(failed...)
+}
+
+// MailWait is how long the purge holds off for a message of the account still queued: the
+// deletion notice is queued just before the close and the purge published just after, and
+// QStash may deliver the purge first. A message older than this has had its retries
+// (mail.Retries, minutes apart) and will not be sent any more; it goes with the rest.
+const MailWait = time.Hour
+
+// errMailPending fails a purge run that came before the account's last mail was sent: the
+// job is retried by QStash, and later by the sweep, which keeps the tombstone meanwhile.
+var errMailPending = errors.New("purge-account: the account still has mail queued (the deletion notice); retrying later")
+
+// awaitMail returns errMailPending while a message of the user queued less than MailWait
+// ago is not settled, so the purge does not delete its record before its send job runs.
+func (s *Service) awaitMail(ctx context.Context, userID string) error {
+	records, err := s.mail.Sent(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("purge-account: read the mail of %s: %w", userID, err)
+	}
+	for _, r := range records {
+		if (r.Status == mail.StatusQueued || r.Status == mail.StatusSending) && s.now().Sub(r.QueuedAt) < MailWait {
+			return errMailPending
+		}
+	}
+	return nil
 }

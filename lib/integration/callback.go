@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/trymetriqs/metriqs/lib/audit"
 	"github.com/trymetriqs/metriqs/lib/ids"
+	"github.com/trymetriqs/metriqs/lib/notice"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/provider"
 	"github.com/trymetriqs/metriqs/lib/store"
@@ -160,7 +162,8 @@ func (s *Service) describe(ctx context.Context, p *provider.Provider, tok *oauth
 
 // save stores the new integration in one transaction: the record with its sealed tokens
 // (replacing any earlier one), its place in the user's index and the global index, and the
-// security-log event.
+// security-log event. Replacing one that needed reconnecting queues the "works again"
+// notice, keyed by the new generation.
 func (s *Service) save(ctx context.Context, userID string, p *provider.Provider, tok *oauth2.Token, granted []string,
 	acct provider.Account, selection []provider.Choice, c web.Client) error {
 	fields, err := s.tokenFields(userID, p.ID, tok)
@@ -176,7 +179,9 @@ func (s *Service) save(ctx context.Context, userID string, p *provider.Provider,
 	fields[fSelection] = string(sel)
 	fields[fGen] = ids.New()
 	key := s.recordKey(userID, p.ID)
+	var prev *redis.StringCmd
 	_, err = s.o.Store.R.TxPipelined(ctx, func(pl redis.Pipeliner) error {
+		prev = pl.HGet(ctx, key, fStatus)
 		pl.Del(ctx, key)
 		pl.HSet(ctx, key, fields)
 		s.o.Store.Own(ctx, pl, userID, key)
@@ -184,7 +189,13 @@ func (s *Service) save(ctx context.Context, userID string, p *provider.Provider,
 		s.log.Add(ctx, pl, userID, audit.IntegrationConnected, c, describeEvent(p.Name, acct.Label))
 		return nil
 	})
-	return store.Err(err)
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return store.Err(err)
+	}
+	if prev.Val() == StatusNeedsReauth {
+		s.notifyHealth(ctx, userID, p, notice.KindRestored, fields[fGen].(string))
+	}
+	return nil
 }
 
 // discard gets rid of tokens the callback will not keep: revoked when that cannot hurt. At

@@ -14,6 +14,7 @@ import (
 
 	"github.com/trymetriqs/metriqs/lib/audit"
 	"github.com/trymetriqs/metriqs/lib/metrics"
+	"github.com/trymetriqs/metriqs/lib/notice"
 	"github.com/trymetriqs/metriqs/lib/provider"
 	"github.com/trymetriqs/metriqs/lib/store"
 	"github.com/trymetriqs/metriqs/lib/web"
@@ -195,15 +196,18 @@ func retryable(err error) bool {
 }
 
 // reauthScript marks an integration needs_reauth and drops its tokens (they are of no use
-// any more), returning the status it had, so the event is logged once. ARGV[2] is the
+// any more), returning the status it had and its generation. The status is the "notified"
+// flag: only the one call that turns connected into needs_reauth sees "connected", so of 20
+// reports failing at once one logs the event and queues the notice. ARGV[2] is the
 // generation the failure was seen on (” for any): a newer connection is left alone.
 var reauthScript = redis.NewScript(`
 local prev = redis.call('HGET', KEYS[1], 'status')
-if not prev then return '' end
-if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'gen') ~= ARGV[2] then return '' end
+if not prev then return {'', ''} end
+local gen = redis.call('HGET', KEYS[1], 'gen') or ''
+if ARGV[2] ~= '' and gen ~= ARGV[2] then return {'', ''} end
 redis.call('HSET', KEYS[1], 'status', 'needs_reauth', 'reason', ARGV[1])
 redis.call('HDEL', KEYS[1], 'access_token', 'refresh_token', 'expiry', 'issued_at')
-return prev
+return {prev, gen}
 `)
 
 // needsReauth marks the integration needs_reauth (markReauth) and returns the error
@@ -218,20 +222,33 @@ func (s *Service) needsReauth(ctx context.Context, userID string, p *provider.Pr
 	return reauthError(p, fmt.Errorf("%s: %w", reason, cause))
 }
 
-// markReauth sets status needs_reauth and drops the tokens, and writes the security-log
-// event the first time. An integration that does not exist, or is not of generation gen
-// (when gen is not ""), is left alone.
+// markReauth sets status needs_reauth and drops the tokens, and the first time writes the
+// security-log event and queues the one reconnect notice (keyed by the generation, so a
+// redelivered job that gets here again does not mail twice either). An integration that
+// does not exist, or is not of generation gen (when gen is not ""), is left alone.
 func (s *Service) markReauth(ctx context.Context, userID string, p *provider.Provider, gen, reason string) error {
-	prev, err := reauthScript.Run(ctx, s.o.Store.R, []string{s.recordKey(userID, p.ID)}, reason, gen).Text()
-	if err != nil {
-		return store.Err(fmt.Errorf("integration: mark %s needs_reauth: %w", p.ID, err))
+	res, err := reauthScript.Run(ctx, s.o.Store.R, []string{s.recordKey(userID, p.ID)}, reason, gen).StringSlice()
+	if err != nil || len(res) != 2 {
+		return store.Err(fmt.Errorf("integration: mark %s needs_reauth: %w (%d values)", p.ID, err, len(res)))
 	}
-	if prev == StatusConnected {
-		if err := s.log.Record(ctx, userID, audit.IntegrationNeedsReauth, web.System, p.Name+": "+reason); err != nil {
-			slog.Error("integration: security log", "err", err)
-		}
+	if res[0] != StatusConnected {
+		return nil
 	}
+	if err := s.log.Record(ctx, userID, audit.IntegrationNeedsReauth, web.System, p.Name+": "+reason); err != nil {
+		slog.Error("integration: security log", "err", err)
+	}
+	s.notifyHealth(ctx, userID, p, notice.KindNeedsReauth, res[1])
 	return nil
+}
+
+// notifyHealth queues a connection notice; a failure is logged: the status change it is
+// about has committed, and the integrations page shows it either way.
+func (s *Service) notifyHealth(ctx context.Context, userID string, p *provider.Provider, kind, gen string) {
+	if s.o.Notices == nil {
+		return
+	}
+	n := notice.Connection{Kind: kind, Provider: p.ID, Name: p.Name, ID: gen}
+	notice.Logged(s.o.Notices.Connection(ctx, s.o.Store, userID, n))
 }
 
 func reauthError(p *provider.Provider, cause error) error {

@@ -20,6 +20,8 @@ import (
 	"github.com/trymetriqs/metriqs/lib/audit"
 	"github.com/trymetriqs/metriqs/lib/config"
 	"github.com/trymetriqs/metriqs/lib/jobs"
+	"github.com/trymetriqs/metriqs/lib/mail"
+	"github.com/trymetriqs/metriqs/lib/notice"
 	"github.com/trymetriqs/metriqs/lib/outbound"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/provider"
@@ -69,7 +71,10 @@ type Options struct {
 	// HTTPClient makes token, revocation and listing calls; nil means an outbound client.
 	HTTPClient *http.Client
 	// Transport carries report calls made with Client; nil means outbound.NewTransport().
-	Transport     http.RoundTripper
+	Transport http.RoundTripper
+	// Notices e-mails connection-health notices (needs reconnecting, works again); nil
+	// sends none.
+	Notices       *notice.Service
 	RefreshMargin time.Duration
 	LockTTL       time.Duration
 	LockWait      time.Duration
@@ -121,7 +126,8 @@ var instance = lazy.New(func() (*Service, error) {
 	if err != nil {
 		return nil, problem.Internal(err)
 	}
-	return New(Options{Store: st, Sealer: sealer, Providers: provider.New(cfg), AppURL: cfg.AppURL}), nil
+	return New(Options{Store: st, Sealer: sealer, Providers: provider.New(cfg), AppURL: cfg.AppURL,
+		Notices: notice.New(mail.Enqueue, cfg.AppURL)}), nil
 })
 
 // Default is the function instance's Service, built from the environment on first use.
