@@ -9,7 +9,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/web"
 )
 
-// HandleSignup serves POST /api/auth/signup, for anyone: creates the account and signs it in.
+// HandleSignup serves POST /api/auth/signup, for anyone: creates the account, signs it in and e-mails the link that verifies the address.
 func HandleSignup(w http.ResponseWriter, r *http.Request) {
 	web.Serve(w, r, web.Methods{http.MethodPost: session.SameOrigin(signup)})
 }
@@ -19,11 +19,11 @@ func signup(w http.ResponseWriter, r *http.Request) error {
 	if err := web.Decode(w, r, &in); err != nil {
 		return err
 	}
-	svc, err := account.Default()
+	l, err := account.DefaultLinks()
 	if err != nil {
 		return err
 	}
-	u, err := svc.Signup(r.Context(), w, in, web.ClientOf(r))
+	u, err := l.Signup(r.Context(), w, in, web.ClientOf(r))
 	if err != nil {
 		return err
 	}

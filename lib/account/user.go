@@ -22,6 +22,9 @@ type User struct {
 	Name        string    `json:"name"`
 	CreatedAt   time.Time `json:"created_at"`
 	TOTPEnabled bool      `json:"totp_enabled"`
+	// EmailVerified: the owner proved the address with an e-mailed link (verify.go). Accounts
+	// made before verification existed read false until they verify.
+	EmailVerified bool `json:"email_verified"`
 	// TimeZone is an IANA name; reports and schedules are computed in it.
 	TimeZone string `json:"timezone"`
 }
@@ -44,6 +47,8 @@ const (
 	fTZ      = "tz"
 	fTOTP    = "totp"
 	fDeleted = "deleted"
+	// fVerified is "1" once the current address is proven.
+	fVerified = "email_verified"
 )
 
 func (s *Service) userKey(id string) string { return s.st.Key("user", id) }
@@ -60,7 +65,7 @@ func (s *Service) load(ctx context.Context, id string) (*record, error) {
 	zone := storedZone(f[fTZ])
 	return &record{
 		User: User{ID: id, Email: f[fEmail], Name: f[fName], CreatedAt: time.Unix(created, 0).UTC(),
-			TOTPEnabled: f[fTOTP] == "1", TimeZone: zone},
+			TOTPEnabled: f[fTOTP] == "1", TimeZone: zone, EmailVerified: f[fVerified] == "1"},
 		PasswordHash: f[fPass],
 		Deleted:      f[fDeleted] != "",
 		Gen:          f[session.GenField],

@@ -36,6 +36,13 @@ const (
 	IntegrationRevokeFailed = "integration_revocation_failed"
 	// IntegrationRevoked: a retried revocation went through after the disconnect.
 	IntegrationRevoked = "integration_revoked"
+	// PasswordReset: the password was set with an e-mailed reset link.
+	PasswordReset = "password_reset"
+	// EmailVerified: the address was proven with an e-mailed link.
+	EmailVerified = "email_verified"
+	// EmailChangeRequested / EmailChanged: a change of address was asked for / confirmed.
+	EmailChangeRequested = "email_change_requested"
+	EmailChanged         = "email_changed"
 )
 
 // Cap is how many events a user's log keeps, newest first.

@@ -8,9 +8,11 @@ import (
 	api "github.com/trymetriqs/metriqs/api"
 	apiAccount "github.com/trymetriqs/metriqs/api/account"
 	apiAccountDelete "github.com/trymetriqs/metriqs/api/account/delete"
+	apiAccountEmail "github.com/trymetriqs/metriqs/api/account/email"
 	apiAccountExport "github.com/trymetriqs/metriqs/api/account/export"
 	apiAccountTotp "github.com/trymetriqs/metriqs/api/account/totp"
 	apiAuth "github.com/trymetriqs/metriqs/api/auth"
+	apiAuthPasswordReset "github.com/trymetriqs/metriqs/api/auth/password-reset"
 	apiIntegrations "github.com/trymetriqs/metriqs/api/integrations"
 	apiJobs "github.com/trymetriqs/metriqs/api/jobs"
 	apiJobsSendEmail "github.com/trymetriqs/metriqs/api/jobs/send-email"
@@ -23,6 +25,8 @@ import (
 // Table lists every function under api/, as the Vercel Go builder finds them.
 var Table = []vercel.Route{
 	{Path: "/api/account/delete", File: "api/account/delete/index.go", Handler: apiAccountDelete.HandleDelete},
+	{Path: "/api/account/email", File: "api/account/email/index.go", Handler: apiAccountEmail.HandleChange},
+	{Path: "/api/account/email/confirm", File: "api/account/email/confirm.go", Handler: apiAccountEmail.HandleConfirm},
 	{Path: "/api/account/export", File: "api/account/export/index.go", Handler: apiAccountExport.HandleExport},
 	{Path: "/api/account/password", File: "api/account/password.go", Handler: apiAccount.HandlePassword},
 	{Path: "/api/account/recovery-codes", File: "api/account/recovery-codes.go", Handler: apiAccount.HandleRecoveryCodes},
@@ -30,10 +34,14 @@ var Table = []vercel.Route{
 	{Path: "/api/account/sessions", File: "api/account/sessions.go", Handler: apiAccount.HandleSessions},
 	{Path: "/api/account/totp", File: "api/account/totp/index.go", Handler: apiAccountTotp.HandleTOTP},
 	{Path: "/api/account/totp/confirm", File: "api/account/totp/confirm.go", Handler: apiAccountTotp.HandleConfirm},
+	{Path: "/api/account/verify-email", File: "api/account/verify-email.go", Handler: apiAccount.HandleVerifyEmail},
 	{Path: "/api/auth/login", File: "api/auth/login.go", Handler: apiAuth.HandleLogin},
 	{Path: "/api/auth/logout", File: "api/auth/logout.go", Handler: apiAuth.HandleLogout},
 	{Path: "/api/auth/mfa", File: "api/auth/mfa.go", Handler: apiAuth.HandleMFA},
+	{Path: "/api/auth/password-reset", File: "api/auth/password-reset/index.go", Handler: apiAuthPasswordReset.HandleRequest},
+	{Path: "/api/auth/password-reset/confirm", File: "api/auth/password-reset/confirm.go", Handler: apiAuthPasswordReset.HandleConfirm},
 	{Path: "/api/auth/signup", File: "api/auth/signup.go", Handler: apiAuth.HandleSignup},
+	{Path: "/api/auth/verify-email", File: "api/auth/verify-email.go", Handler: apiAuth.HandleVerifyEmail},
 	{Path: "/api/health", File: "api/health.go", Handler: api.HandleHealth},
 	{Path: "/api/integrations", File: "api/integrations/index.go", Handler: apiIntegrations.HandleIntegrations},
 	{Path: "/api/integrations/callback", File: "api/integrations/callback.go", Handler: apiIntegrations.HandleCallback},

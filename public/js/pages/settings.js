@@ -271,6 +271,10 @@ const eventWords = {
   integration_revocation_failed: 'Integration access could not be revoked',
   integration_revoked: 'Integration access revoked',
   account_deleted: 'Account deleted',
+  password_reset: 'Password reset with an e-mailed link',
+  email_verified: 'E-mail address verified',
+  email_change_requested: 'E-mail address change requested',
+  email_changed: 'E-mail address changed',
 };
 const LOG_PAGE = 20;
 
