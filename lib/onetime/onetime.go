@@ -103,11 +103,17 @@ func (t *Tokens) Issue(ctx context.Context, p Purpose, c Claim, ttl time.Duratio
 // Peek returns the claim of a live token without spending it: for the checks that must not
 // spend it when they fail (a wrong second factor). ErrInvalid when it is not live.
 func (t *Tokens) Peek(ctx context.Context, p Purpose, token string) (*Claim, error) {
+	return t.peek(ctx, t.st.R, p, token)
+}
+
+// peek reads through c: inside a WATCH, the watched connection itself, so that a burst of
+// redemptions never waits for a second connection from the pool while holding one.
+func (t *Tokens) peek(ctx context.Context, c redis.Cmdable, p Purpose, token string) (*Claim, error) {
 	if len(token) < 16 || len(token) > 128 {
 		return nil, ErrInvalid
 	}
 	hash := Hash(token)
-	vals, err := t.st.R.MGet(ctx, t.Key(p, hash)).Result()
+	vals, err := c.MGet(ctx, t.Key(p, hash)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("onetime: read %s token: %w", p, store.Err(err))
 	}
@@ -115,16 +121,16 @@ func (t *Tokens) Peek(ctx context.Context, p Purpose, token string) (*Claim, err
 	if !ok {
 		return nil, ErrInvalid
 	}
-	var c Claim
-	if err := json.Unmarshal([]byte(raw), &c); err != nil || c.UserID == "" {
+	var cl Claim
+	if err := json.Unmarshal([]byte(raw), &cl); err != nil || cl.UserID == "" {
 		return nil, ErrInvalid
 	}
-	c.Hash = hash
-	newest, err := t.st.R.Get(ctx, t.PointerKey(p, c.UserID)).Result()
+	cl.Hash = hash
+	newest, err := c.Get(ctx, t.PointerKey(p, cl.UserID)).Result()
 	if err != nil || newest != hash {
 		return nil, ErrInvalid
 	}
-	return &c, nil
+	return &cl, nil
 }
 
 // Spend queues in pl, a MULTI whose caller WATCHes Key(p, c.Hash) since its Peek, the removal
@@ -142,7 +148,7 @@ func (t *Tokens) Redeem(ctx context.Context, p Purpose, token string, watch []st
 	hash := Hash(token)
 	var spent *Claim
 	attempt := func(tx *redis.Tx) error {
-		c, err := t.Peek(ctx, p, token)
+		c, err := t.peek(ctx, tx, p, token)
 		if err != nil {
 			return err
 		}
