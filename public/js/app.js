@@ -35,7 +35,35 @@ export async function startApp() {
   setTimeZone(user.timezone);
   for (const el of $$('[data-user-email]')) el.textContent = user.email;
   document.body.classList.add('signed-in');
+  showAddressBanner(user);
   return user;
+}
+
+// showAddressBanner tells, above every app page, that the address is not confirmed yet (with a
+// button that mails a new link) or that mail to it bounced.
+function showAddressBanner(user) {
+  const main = $('main');
+  if (!main) return;
+  let box = null;
+  if (user.email_bounced) {
+    box = notice('warn', `Mail to ${user.email_bounced} bounced: we cannot reach you there. Change your address in `, h('a', { href: '/app/settings' }, 'Settings'), '.');
+  } else if (!user.email_verified) {
+    const resend = h('button', { type: 'button', class: 'btn btn-small', id: 'resend-verification' }, 'Resend the link');
+    box = notice('info', `Please confirm your address, ${user.email}: we sent you a link. `, resend);
+    resend.addEventListener('click', async () => {
+      resend.disabled = true;
+      try {
+        await post('/api/account/verify-email');
+        replace(box, 'A new link is on its way. Check your inbox (and spam folder).');
+      } catch (err) {
+        replace(box, err.message);
+      }
+    });
+  }
+  if (box) {
+    box.id = 'address-banner';
+    main.prepend(h('div', { class: 'container' }, box));
+  }
 }
 
 async function signOut(ev) {

@@ -7,6 +7,7 @@ import { $, $$, h, replace, notice, download, copyText } from '../dom.js';
 import { onSubmit, clearErrors } from '../forms.js';
 import { dateTime, ago, userAgent, setTimeZone } from '../format.js';
 import { timeZones, browserTimeZone } from '../timezones.js';
+import { emailChange } from './email-change.js';
 
 let user = await startApp();
 
@@ -412,6 +413,7 @@ function field(id, name, label, attrs) {
 
 // Everything above is declared; now draw the page.
 profile();
+emailChange(user);
 password();
 twoFactor();
 sessions();
