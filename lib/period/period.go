@@ -14,6 +14,9 @@ type Period struct {
 	PreviousStart Date   `json:"previous_start"`
 	PreviousEnd   Date   `json:"previous_end"`
 	TimeZone      string `json:"time_zone,omitempty"`
+	// Compare says what the previous span is; empty in reports stored before it existed,
+	// which were all PreviousPeriod.
+	Compare Compare `json:"compare,omitempty"`
 }
 
 // Days is the number of days in the current span, both ends included.
