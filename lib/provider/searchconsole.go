@@ -18,7 +18,9 @@ func newSearchConsole() *Provider {
 
 // listSearchConsoleSites lists the user's Search Console properties, URL-prefix
 // ("https://www.example.com/") and domain ("sc-domain:example.com") alike. Sites the user
-// has not verified return no data, so they are left out.
+// has not verified return no data, so they are left out: never listed, so never the first
+// (default) choice either. The level is compared case-insensitively: the documented value is
+// "siteUnverifiedUser", and a differently cased one must not slip an unverified site in.
 // https://developers.google.com/webmaster-tools/v1/sites/list
 func listSearchConsoleSites(ctx context.Context, p *Provider, hc *http.Client) ([]Choice, error) {
 	var res struct {
@@ -32,7 +34,7 @@ func listSearchConsoleSites(ctx context.Context, p *Provider, hc *http.Client) (
 	}
 	var out []Choice
 	for _, s := range res.SiteEntry {
-		if s.SiteURL == "" || s.PermissionLevel == "siteUnverifiedUser" {
+		if s.SiteURL == "" || strings.EqualFold(s.PermissionLevel, "siteUnverifiedUser") {
 			continue
 		}
 		out = append(out, Choice{ID: s.SiteURL, Label: strings.TrimPrefix(s.SiteURL, "sc-domain:")})

@@ -71,7 +71,11 @@ func googleAPI(f *Fake, mux *http.ServeMux) {
 		}}})
 	}))
 	mux.HandleFunc("GET /webmasters/v3/sites", f.guard(func(w http.ResponseWriter, r *http.Request, _ *Grant) {
+		// The unverified sites come first, so that listing one would make it the default
+		// choice; one is cased differently from the documented "siteUnverifiedUser".
+		// https://developers.google.com/webmaster-tools/v1/sites#resource
 		writeJSON(w, http.StatusOK, map[string]any{"siteEntry": []any{
+			map[string]any{"siteUrl": "https://first-unverified.example/", "permissionLevel": "SITEUNVERIFIEDUSER"},
 			map[string]any{"siteUrl": "https://www.example.com/", "permissionLevel": "siteOwner"},
 			map[string]any{"siteUrl": "sc-domain:example.com", "permissionLevel": "siteFullUser"},
 			map[string]any{"siteUrl": "https://unverified.example/", "permissionLevel": "siteUnverifiedUser"},
