@@ -9,7 +9,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/web"
 )
 
-// HandleMe serves /api/me for a signed-in user: GET returns {user}; PATCH changes the name
+// HandleMe serves /api/me for a signed-in user: GET returns {user} (with email_bounced when mail to it bounced); PATCH changes the name
 // and/or time zone and returns {user}.
 func HandleMe(w http.ResponseWriter, r *http.Request) {
 	web.Serve(w, r, web.Methods{
@@ -19,11 +19,11 @@ func HandleMe(w http.ResponseWriter, r *http.Request) {
 }
 
 func me(w http.ResponseWriter, r *http.Request) error {
-	svc, err := account.Default()
+	l, err := account.DefaultLinks()
 	if err != nil {
 		return err
 	}
-	u, err := svc.Get(r.Context(), session.From(r.Context()).UserID)
+	u, err := l.Me(r.Context(), session.From(r.Context()).UserID)
 	if err != nil {
 		return err
 	}

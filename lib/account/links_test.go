@@ -312,3 +312,21 @@ func TestEmailChangeRaceOneAddress(t *testing.T) {
 }
 
 func sessionOf(uid string) *session.Session { return &session.Session{UserID: uid} }
+
+// Me shows the bounced address only while it is still the account's.
+func TestMeShowsBounce(t *testing.T) {
+	l, _ := newLinks(t)
+	ctx := context.Background()
+	u := signUp(t, l, "bounced@example.com")
+	at := "bounced@example.com"
+	l.bounce = func(context.Context, string) (mail.BounceInfo, bool, error) {
+		return mail.BounceInfo{Address: at, Reason: "550 no such user"}, true, nil
+	}
+	if got, err := l.Me(ctx, u.ID); err != nil || got.EmailBounced != u.Email {
+		t.Fatalf("Me = %+v, %v; want the bounce", got, err)
+	}
+	at = "an-older-address@example.com"
+	if got, _ := l.Me(ctx, u.ID); got.EmailBounced != "" {
+		t.Fatalf("a bounce of another address shows: %+v", got)
+	}
+}

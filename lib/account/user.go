@@ -25,6 +25,9 @@ type User struct {
 	// EmailVerified: the owner proved the address with an e-mailed link (verify.go). Accounts
 	// made before verification existed read false until they verify.
 	EmailVerified bool `json:"email_verified"`
+	// EmailBounced is the address mail to the account bounced at (a 5xx from the receiving
+	// server), when it did: GET /api/me sets it (Links.Me) for the banner.
+	EmailBounced string `json:"email_bounced,omitempty"`
 	// TimeZone is an IANA name; reports and schedules are computed in it.
 	TimeZone string `json:"timezone"`
 }

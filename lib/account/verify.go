@@ -104,3 +104,20 @@ func (l *Links) sameAddress(ctx context.Context, tx *redis.Tx, cl *onetime.Claim
 	}
 	return nil
 }
+
+// Me is the signed-in user as GET /api/me shows it: with the bounced address, when mail to
+// the account's current address bounced (lib/mail records it).
+func (l *Links) Me(ctx context.Context, uid string) (*User, error) {
+	u, err := l.Get(ctx, uid)
+	if err != nil {
+		return nil, err
+	}
+	b, bounced, err := l.bounce(ctx, uid)
+	if err != nil {
+		return nil, fmt.Errorf("account: read bounce of %s: %w", uid, err)
+	}
+	if bounced && b.Address == u.Email {
+		u.EmailBounced = b.Address
+	}
+	return u, nil
+}
