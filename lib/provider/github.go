@@ -72,41 +72,79 @@ func githubAccount(ctx context.Context, p *Provider, hc *http.Client, _ *oauth2.
 }
 
 // listGitHubRepos lists the repositories the user can read through the app's installations:
-// the installations the user can access, then each one's repositories.
+// the installations the user can access, then each one's repositories, every page of both.
 // https://docs.github.com/en/rest/apps/installations#list-app-installations-accessible-to-the-user-access-token
 // https://docs.github.com/en/rest/apps/installations#list-repositories-accessible-to-the-user-access-token
 func listGitHubRepos(ctx context.Context, p *Provider, hc *http.Client) ([]Choice, error) {
-	var inst struct {
-		Installations []struct {
-			ID int64 `json:"id"`
-		} `json:"installations"`
-	}
-	if err := getJSON(ctx, hc, p.githubURL("/user/installations", url.Values{"per_page": {"100"}}), githubHeader, &inst); err != nil {
+	ids, err := githubInstallations(ctx, p, hc)
+	if err != nil {
 		return nil, err
 	}
 	var out []Choice
-	for _, in := range inst.Installations {
-		for page := 1; page <= maxChoicePages; page++ {
-			var res struct {
-				TotalCount   int `json:"total_count"`
-				Repositories []struct {
-					FullName string `json:"full_name"`
-					Private  bool   `json:"private"`
-					Owner    struct {
-						Login string `json:"login"`
-					} `json:"owner"`
-				} `json:"repositories"`
-			}
-			q := url.Values{"per_page": {"100"}, "page": {strconv.Itoa(page)}}
-			if err := getJSON(ctx, hc, p.githubURL(fmt.Sprintf("/user/installations/%d/repositories", in.ID), q), githubHeader, &res); err != nil {
-				return nil, err
-			}
-			for _, r := range res.Repositories {
-				out = append(out, Choice{ID: r.FullName, Label: r.FullName, Group: r.Owner.Login})
-			}
-			if len(res.Repositories) < 100 || page*100 >= res.TotalCount {
-				break
-			}
+	for _, id := range ids {
+		repos, err := githubInstallationRepos(ctx, p, hc, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, repos...)
+	}
+	return out, nil
+}
+
+// githubPage is the query of page n at GitHub's largest page size.
+func githubPage(n int) url.Values {
+	return url.Values{"per_page": {"100"}, "page": {strconv.Itoa(n)}}
+}
+
+// lastGitHubPage: page n held got items of total; a short page or the total ends the list.
+func lastGitHubPage(n, got, total int) bool { return got < 100 || n*100 >= total }
+
+// githubInstallations lists the ids of the app's installations the user can access, every
+// page: a user in more than 100 organisations that installed the app has more than one.
+func githubInstallations(ctx context.Context, p *Provider, hc *http.Client) ([]int64, error) {
+	var ids []int64
+	for page := 1; page <= maxChoicePages; page++ {
+		var res struct {
+			TotalCount    int `json:"total_count"`
+			Installations []struct {
+				ID int64 `json:"id"`
+			} `json:"installations"`
+		}
+		if err := getJSON(ctx, hc, p.githubURL("/user/installations", githubPage(page)), githubHeader, &res); err != nil {
+			return nil, err
+		}
+		for _, in := range res.Installations {
+			ids = append(ids, in.ID)
+		}
+		if lastGitHubPage(page, len(res.Installations), res.TotalCount) {
+			break
+		}
+	}
+	return ids, nil
+}
+
+// githubInstallationRepos lists the repositories of installation id the user can read.
+func githubInstallationRepos(ctx context.Context, p *Provider, hc *http.Client, id int64) ([]Choice, error) {
+	var out []Choice
+	for page := 1; page <= maxChoicePages; page++ {
+		var res struct {
+			TotalCount   int `json:"total_count"`
+			Repositories []struct {
+				FullName string `json:"full_name"`
+				Owner    struct {
+					Login string `json:"login"`
+				} `json:"owner"`
+			} `json:"repositories"`
+		}
+		u := p.githubURL(fmt.Sprintf("/user/installations/%d/repositories", id), githubPage(page))
+		if err := getJSON(ctx, hc, u, githubHeader, &res); err != nil {
+			return nil, err
+		}
+		for _, r := range res.Repositories {
+			out = append(out, Choice{ID: r.FullName, Label: r.FullName, Group: r.Owner.Login})
+		}
+		if lastGitHubPage(page, len(res.Repositories), res.TotalCount) {
+			break
 		}
 	}
 	return out, nil

@@ -2,8 +2,11 @@ package providertest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -67,13 +70,15 @@ func githubAPI(f *Fake, mux *http.ServeMux) {
 		writeJSON(w, http.StatusOK, map[string]any{"login": "octocat", "id": 583231})
 	}))
 	mux.HandleFunc("GET /user/installations", f.guard(func(w http.ResponseWriter, r *http.Request, _ *Grant) {
-		writeJSON(w, http.StatusOK, map[string]any{"total_count": 1, "installations": []any{
-			map[string]any{"id": 7, "account": map[string]any{"login": "octocat"}},
-		}})
+		writeJSON(w, http.StatusOK, map[string]any{"total_count": len(githubInstallations), "installations": githubPageOf(r, githubInstallations)})
 	}))
 	mux.HandleFunc("GET /user/installations/{id}/repositories", f.guard(func(w http.ResponseWriter, r *http.Request, _ *Grant) {
-		if r.PathValue("id") != "7" {
+		if !slices.ContainsFunc(githubInstallations, func(in any) bool { return fmt.Sprint(in.(map[string]any)["id"]) == r.PathValue("id") }) {
 			writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+			return
+		}
+		if r.PathValue("id") != "7" {
+			writeJSON(w, http.StatusOK, map[string]any{"total_count": 0, "repositories": []any{}})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"total_count": 2, "repositories": []any{
@@ -81,4 +86,29 @@ func githubAPI(f *Fake, mux *http.ServeMux) {
 			map[string]any{"full_name": "octocat/secret-sauce", "private": true, "owner": map[string]any{"login": "octocat"}},
 		}})
 	}))
+}
+
+// githubInstallations are the app's installations the user can access: 100 organisations
+// without repositories the user can read, then octocat's, on the second page of 100, as a
+// user who belongs to many organisations sees them.
+var githubInstallations = func() []any {
+	out := make([]any, 0, 101)
+	for i := range 100 {
+		out = append(out, map[string]any{"id": 1000 + i, "account": map[string]any{"login": fmt.Sprintf("org-%d", i)}})
+	}
+	return append(out, map[string]any{"id": 7, "account": map[string]any{"login": "octocat"}})
+}()
+
+// githubPageOf is the page of items r asks for (per_page, default 30, at most 100; page from
+// 1), as GitHub's REST pagination serves it.
+// https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api
+func githubPageOf(r *http.Request, items []any) []any {
+	per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
+	if per <= 0 {
+		per = 30
+	}
+	per = min(per, 100)
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	lo := min(max(page-1, 0)*per, len(items))
+	return items[lo:min(lo+per, len(items))]
 }
