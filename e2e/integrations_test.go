@@ -325,3 +325,31 @@ func TestCallbackRefusesBadState(t *testing.T) {
 	}
 	refused("replayed state", c, callback, "invalid_state")
 }
+
+// TestLocalServerListsUnconfiguredProviders: on the local server the real providers without
+// an OAuth client are listed as not configured, with the variables that would enable them,
+// and still cannot be connected; the configured sandbox carries no such hint.
+func TestLocalServerListsUnconfiguredProviders(t *testing.T) {
+	c, _ := signUp(t)
+	r := c.Do("GET", "/api/integrations", nil)
+	devtest.Want(t, r, 200, "")
+	var body struct {
+		Integrations []integration.Row `json:"integrations"`
+	}
+	r.JSON(&body)
+	rows := map[string]integration.Row{}
+	for _, row := range body.Integrations {
+		rows[row.Provider] = row
+	}
+	stripe, demo := rows["stripe"], rows["demo"]
+	if stripe.Configured || !slices.Equal(stripe.EnableWith, []string{"STRIPE_CLIENT_ID", "STRIPE_SECRET_KEY"}) || stripe.Status != "disconnected" {
+		t.Fatalf("stripe row %+v in %s", stripe, r.Body)
+	}
+	if g := rows["google-analytics"]; g.Configured || len(g.EnableWith) != 2 {
+		t.Fatalf("google-analytics row %+v", g)
+	}
+	if !demo.Configured || demo.EnableWith != nil || strings.Contains(string(r.Body), `"enable_with":null`) {
+		t.Fatalf("demo row %+v in %s", demo, r.Body)
+	}
+	devtest.Want(t, c.Do("POST", "/api/integrations/connect", map[string]string{"provider": "stripe"}), 422, "provider_not_configured")
+}

@@ -80,6 +80,17 @@ var providerEnv = map[string][2]string{
 	"github":           {"GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"},
 }
 
+// ProviderEnv names the environment variables that configure provider id's OAuth client, nil
+// for a provider that has none (the sandbox). The local server shows them on the
+// integrations page, so a developer knows what to set to try a real provider.
+func ProviderEnv(id string) []string {
+	names, ok := providerEnv[id]
+	if !ok {
+		return nil
+	}
+	return names[:]
+}
+
 // Development defaults. They are public (they are in this file), so they protect nothing and
 // Load refuses them outside development.
 const (

@@ -25,10 +25,17 @@ type Row struct {
 	Chooses string `json:"chooses"`
 	// Selected is what the user picked (the first option unless they chose).
 	Selected []provider.Choice `json:"selected"`
+	// Configured is false for a provider this deployment has no client for: deployed, only
+	// one the user connected before its client was removed; locally, every real provider.
+	Configured bool `json:"configured"`
+	// EnableWith names the environment variables that would configure it, only in
+	// development (the local server's integrations page shows them).
+	EnableWith []string `json:"enable_with,omitempty"`
 }
 
 // List returns one row per provider available here, and for any other provider the user
-// still has an integration with (its client was removed since), in display order.
+// still has an integration with (its client was removed since), in display order. In
+// development it lists the unconfigured real providers too, with what would enable them.
 func (s *Service) List(ctx context.Context, userID string) ([]Row, error) {
 	ids := provider.IDs()
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
@@ -43,29 +50,39 @@ func (s *Service) List(ctx context.Context, userID string) ([]Row, error) {
 	}
 	rows := []Row{}
 	for i, id := range ids {
-		f := cmds[i].Val()
-		p, err := s.o.Providers.Get(id)
-		if err != nil && len(f) == 0 {
-			continue // not available here, and nothing to show
+		if row, ok := s.row(id, cmds[i].Val()); ok {
+			rows = append(rows, row)
 		}
-		if p == nil {
-			p, _ = s.o.Providers.Lookup(id)
-		}
-		row := Row{Provider: id, Name: p.Name, Scopes: p.Scopes, Status: StatusDisconnected, Selected: []provider.Choice{}}
-		if p.Chooser != nil {
-			row.Chooses = p.Chooser.Kind
-		}
-		if len(f) > 0 {
-			rec := parseRecord(f)
-			row.Status, row.Account = rec.Status, rec.Account
-			if !rec.ConnectedAt.IsZero() {
-				row.ConnectedAt = &rec.ConnectedAt
-			}
-			if rec.Selection != nil {
-				row.Selected = rec.Selection
-			}
-		}
-		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// row is provider id's row given its stored record f (empty when never connected); false
+// when there is nothing to show: not available here, never connected, and either deployed or
+// not a provider an environment variable enables.
+func (s *Service) row(id string, f map[string]string) (Row, bool) {
+	p, err := s.o.Providers.Get(id)
+	enable := s.o.Providers.EnableWith(id)
+	if err != nil && len(f) == 0 && enable == nil {
+		return Row{}, false
+	}
+	if p == nil {
+		p, _ = s.o.Providers.Lookup(id)
+	}
+	row := Row{Provider: id, Name: p.Name, Scopes: p.Scopes, Status: StatusDisconnected, Selected: []provider.Choice{},
+		Configured: err == nil, EnableWith: enable}
+	if p.Chooser != nil {
+		row.Chooses = p.Chooser.Kind
+	}
+	if len(f) > 0 {
+		rec := parseRecord(f)
+		row.Status, row.Account = rec.Status, rec.Account
+		if !rec.ConnectedAt.IsZero() {
+			row.ConnectedAt = &rec.ConnectedAt
+		}
+		if rec.Selection != nil {
+			row.Selected = rec.Selection
+		}
+	}
+	return row, true
 }

@@ -251,6 +251,33 @@ func mustLookup(t *testing.T, r *provider.Registry, id string) *provider.Provide
 	return p
 }
 
+// TestEnableWithOnlyInDevelopment: the local server names what would enable a real provider
+// it lacks; a deployment never says what it is missing, and nothing is named for a provider
+// that is configured or for the sandbox, which no variable enables.
+func TestEnableWithOnlyInDevelopment(t *testing.T) {
+	cfg := &config.Config{AppURL: "https://metriqs.example", DemoProvider: true,
+		Providers: map[string]config.Credentials{provider.GitHub: {ClientID: "Iv1", ClientSecret: "s"}}}
+	for _, id := range provider.IDs() {
+		if got := provider.New(cfg).EnableWith(id); got != nil {
+			t.Errorf("deployed: EnableWith(%s) = %v, want nil", id, got)
+		}
+	}
+	cfg.Dev = true
+	dev := provider.New(cfg)
+	want := map[string][]string{
+		provider.GoogleAnalytics: {"GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"},
+		provider.SearchConsole:   {"GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"},
+		provider.Stripe:          {"STRIPE_CLIENT_ID", "STRIPE_SECRET_KEY"},
+		provider.GitHub:          nil, // configured
+		provider.Demo:            nil, // the sandbox
+	}
+	for id, w := range want {
+		if got := dev.EnableWith(id); !slices.Equal(got, w) {
+			t.Errorf("development: EnableWith(%s) = %v, want %v", id, got, w)
+		}
+	}
+}
+
 // TestScopeTableMatchesDocs keeps docs/security.md's scope table and the code's in step,
 // reasons included.
 func TestScopeTableMatchesDocs(t *testing.T) {

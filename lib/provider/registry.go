@@ -15,6 +15,8 @@ var order = []string{GoogleAnalytics, SearchConsole, Stripe, GitHub, Demo}
 type Registry struct {
 	byID map[string]*Provider
 	demo bool
+	// dev lists unconfigured providers too (the local server), with what enables them.
+	dev bool
 }
 
 // Option adjusts a Registry in-process. There is deliberately no environment variable that
@@ -55,7 +57,7 @@ func New(cfg *config.Config, opts ...Option) *Registry {
 		Stripe:          newStripe(),
 		GitHub:          newGitHub(),
 		Demo:            newDemo(cfg.AppURL),
-	}, demo: cfg.DemoProvider}
+	}, demo: cfg.DemoProvider, dev: cfg.Dev}
 	for id, p := range r.byID {
 		p.Scopes = ScopeTable[id]
 		p.Credentials = cfg.Providers[id]
@@ -98,6 +100,17 @@ func (r *Registry) Available() []*Provider {
 		}
 	}
 	return out
+}
+
+// EnableWith names the environment variables that would configure provider id, only in
+// development (where showing what is missing helps a developer) and only for a real provider
+// that is not configured; nil otherwise, so a deployment never tells what it lacks.
+func (r *Registry) EnableWith(id string) []string {
+	p, ok := r.byID[id]
+	if !r.dev || !ok || p.Configured() {
+		return nil
+	}
+	return config.ProviderEnv(id)
 }
 
 // IDs lists every provider id, configured or not, in display order.

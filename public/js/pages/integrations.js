@@ -71,6 +71,7 @@ async function load() {
 }
 
 function card(it) {
+  if (it.configured === false && it.enable_with) return unconfiguredCard(it);
   const name = it.name || providerName(it.provider);
   const hid = `int-${it.provider}`;
   const connected = it.status === 'connected';
@@ -114,6 +115,23 @@ function card(it) {
   };
   if (connected && it.chooses !== '') chooser(it.provider, name, showSelected).then((c) => { if (c) el.append(c); });
   return el;
+}
+
+// unconfiguredCard is a provider the local server has no OAuth client for (the API names the
+// variables only in development): what to set, instead of a Connect button that would fail.
+function unconfiguredCard(it) {
+  const name = it.name || providerName(it.provider);
+  const hid = `int-${it.provider}`;
+  const vars = it.enable_with.flatMap((v, i) => [i ? ' and ' : '', h('code', null, v)]);
+  return h('li', { class: 'card integration', dataset: { provider: it.provider, status: 'not_configured' }, 'aria-labelledby': hid },
+    h('div', { class: 'integration-head' },
+      h('span', { class: 'provider-mark', 'aria-hidden': 'true' }, providerMark(it.provider)),
+      h('h2', { id: hid }, name),
+      h('span', { class: 'badge status-not-configured' }, 'Not configured here'),
+    ),
+    provides[it.provider] ? h('p', { class: 'muted' }, provides[it.provider]) : null,
+    h('p', { 'data-enable-with': '' }, 'To try it on this local server, set ', vars, ' in its environment and restart it (see .env.example).'),
+  );
 }
 
 async function connect(it, name, button) {
