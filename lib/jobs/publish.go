@@ -38,10 +38,9 @@ type Publisher struct {
 // real service). hc nil means an outbound client with DefaultTimeout. Nothing touches the
 // network here.
 func NewPublisher(appURL string, q config.QStash, hc *http.Client) (*Publisher, error) {
-	appURL = strings.TrimRight(appURL, "/")
-	u, err := url.Parse(appURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
-		return nil, fmt.Errorf("jobs: APP_URL %q must be an absolute URL with no path", appURL)
+	appURL, err := checkAppURL(appURL)
+	if err != nil {
+		return nil, err
 	}
 	if q.Token == "" {
 		// qstash-go panics on an empty token; say what is missing instead.
@@ -57,6 +56,16 @@ func NewPublisher(appURL string, q config.QStash, hc *http.Client) (*Publisher, 
 		hc = outbound.NewClient(DefaultTimeout)
 	}
 	return &Publisher{appURL: appURL, baseURL: base, token: q.Token, hc: hc}, nil
+}
+
+// checkAppURL returns appURL without a trailing slash if it can prefix every job's URL.
+func checkAppURL(appURL string) (string, error) {
+	appURL = strings.TrimRight(appURL, "/")
+	u, err := url.Parse(appURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
+		return "", fmt.Errorf("jobs: APP_URL %q must be an absolute URL with no path", appURL)
+	}
+	return appURL, nil
 }
 
 var publisher = lazy.New(func() (*Publisher, error) {

@@ -1,7 +1,6 @@
 package mail
 
 import (
-	"html"
 	"net/url"
 	"strings"
 )
@@ -69,7 +68,7 @@ func (b Body) text() string {
 
 func (b Body) html() string {
 	var s strings.Builder
-	e := html.EscapeString
+	e := escape
 	s.WriteString(`<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>` +
 		e(b.Heading) + `</title></head><body style="` + styleOuter + `"><div style="` + styleCard + `">`)
 	if b.Heading != "" {
@@ -94,7 +93,7 @@ func (b Body) writeButton(s *strings.Builder) {
 	if b.Button == nil || !safeURL(b.Button.URL) {
 		return
 	}
-	u, label := html.EscapeString(b.Button.URL), html.EscapeString(b.Button.Label)
+	u, label := escape(b.Button.URL), escape(b.Button.Label)
 	s.WriteString(`<p style="margin:20px 0 8px"><a href="` + u + `" style="` + styleButton + `">` + label + `</a></p>`)
 	s.WriteString(`<p style="` + styleLink + `">` + u + `</p>`)
 }
@@ -105,10 +104,14 @@ func (b Body) writeDetails(s *strings.Builder) {
 	}
 	s.WriteString(`<table role="presentation" style="` + styleTable + `">`)
 	for _, d := range b.Details {
-		s.WriteString(`<tr><td style="` + styleLabel + `">` + html.EscapeString(d[0]) + `</td><td style="` + styleValue + `">` + html.EscapeString(d[1]) + `</td></tr>`)
+		s.WriteString(`<tr><td style="` + styleLabel + `">` + escape(d[0]) + `</td><td style="` + styleValue + `">` + escape(d[1]) + `</td></tr>`)
 	}
 	s.WriteString(`</table>`)
 }
+
+// escape is html.EscapeString's five replacements. Importing package html would link its
+// table of 2,231 named entities (65 KB) into every function that enqueues mail.
+var escape = strings.NewReplacer(`&`, "&amp;", `'`, "&#39;", `<`, "&lt;", `>`, "&gt;", `"`, "&#34;").Replace
 
 // safeURL keeps the button to http(s) links: escaping stops markup, not a javascript: or
 // data: URL put in by a bug upstream.

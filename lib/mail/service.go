@@ -39,7 +39,9 @@ var instance = lazy.New(func() (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	pub, err := jobs.Default()
+	// The lean publisher: Enqueue is called from sign-in and account functions, which have
+	// no room for net/http's client (lib/jobs/lean.go).
+	pub, err := jobs.DefaultLean()
 	if err != nil {
 		return nil, err
 	}
