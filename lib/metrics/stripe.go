@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trymetriqs/metriqs/lib/period"
+	"github.com/trymetriqs/metriqs/lib/provider"
 )
 
 // Stripe reads payments, customers and subscriptions from a Stripe account.
@@ -62,7 +63,8 @@ func (s Stripe) api() api { return api{provider: ProviderStripe} }
 // Fetch lists balance transactions and new customers over both spans, and active
 // subscriptions for MRR, in three concurrent listings.
 func (s Stripe) Fetch(ctx context.Context, hc *http.Client, sel Selection, p period.Period) (*Section, error) {
-	header := http.Header{}
+	// Every call names the version the shapes below are read in (provider.StripeVersion).
+	header := http.Header{"Stripe-Version": {provider.StripeVersion}}
 	if acct := sel.StripeAccount; acct != "" {
 		if !validStripeAccount(acct) {
 			return nil, permanent(ProviderStripe, "The Stripe account chosen in Integrations is not valid; reconnect Stripe.", fmt.Errorf("account %q", acct))

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/trymetriqs/metriqs/lib/provider"
 )
 
 // Fixtures follow Stripe's objects and list envelope:
@@ -100,6 +102,9 @@ func TestStripe(t *testing.T) {
 		sub("sub_5", item("jpy", "month", 1, 1000, 1)),                                 // ¥1000
 	}
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request, _ map[string]any) {
+		if v := r.Header.Values("Stripe-Version"); !slices.Equal(v, []string{provider.StripeVersion}) {
+			t.Errorf("%s: Stripe-Version %q, want the pinned %q", r.URL.Path, v, provider.StripeVersion)
+		}
 		if r.Header.Get("Stripe-Account") != "acct_1AbC" {
 			t.Errorf("%s: Stripe-Account %q", r.URL.Path, r.Header.Get("Stripe-Account"))
 		}

@@ -118,6 +118,9 @@ type Provider struct {
 	// Chooser is nil when there is nothing to choose (Stripe: the whole connected account).
 	Chooser *Chooser
 
+	// header goes with every request to the provider's token and revocation endpoints
+	// (Stripe's pinned API version).
+	header  http.Header
 	revoke  func(ctx context.Context, p *Provider, hc *http.Client, g Grant) error
 	account func(ctx context.Context, p *Provider, hc *http.Client, t *oauth2.Token) (Account, error)
 }
@@ -175,13 +178,13 @@ func (p *Provider) Exchange(ctx context.Context, redirectURI, code, verifier str
 	if p.ExchangeWithoutRedirect {
 		redirectURI = ""
 	}
-	return p.tokenConfig(redirectURI).Exchange(ctx, code, opts...)
+	return p.tokenConfig(redirectURI).Exchange(p.withHeader(ctx), code, opts...)
 }
 
 // Refresh trades a refresh token for new tokens. The answer's RefreshToken is the old one
 // when the provider did not rotate it.
 func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
-	return p.tokenConfig("").TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken}).Token()
+	return p.tokenConfig("").TokenSource(p.withHeader(ctx), &oauth2.Token{RefreshToken: refreshToken}).Token()
 }
 
 // Granted returns the scopes the token response says were granted, and those of p's scopes

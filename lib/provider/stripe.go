@@ -10,6 +10,14 @@ import (
 	"golang.org/x/oauth2"
 )
 
+// StripeVersion is the Stripe API version every Stripe call asks for (Stripe-Version header):
+// token exchange and refresh, deauthorization and the reports' API reads. Without it each
+// account answers in its own default version, whose object shapes may not be the ones the
+// code reads. Moving it means reading the changelog between the two versions for the
+// objects used (balance transactions, customers, subscriptions, prices, OAuth answers).
+// https://docs.stripe.com/api-versions
+const StripeVersion = "2026-09-30.endive"
+
 // newStripe is Stripe through a Stripe App installed with OAuth, not Connect OAuth.
 //
 // Why: Connect's OAuth grants a platform read_write on the account unless it was registered
@@ -40,6 +48,7 @@ func newStripe() *Provider {
 		OneGrant:                true,
 		// "Access tokens expire after one hour"; the token response has no expires_in.
 		AssumedLifetime: time.Hour,
+		header:          http.Header{"Stripe-Version": {StripeVersion}},
 		revoke:          revokeStripe,
 		account:         stripeAccount,
 	}
@@ -67,5 +76,6 @@ func revokeStripe(ctx context.Context, p *Provider, hc *http.Client, g Grant) er
 	form := url.Values{"client_id": {p.Credentials.ClientID}, "stripe_user_id": {g.AccountID}}
 	return postForm(ctx, hc, p.Endpoints.Revoke, form.Encode(), func(r *http.Request) {
 		r.SetBasicAuth(p.Credentials.ClientSecret, "")
+		setHeader(r, p.header)
 	})
 }

@@ -8,10 +8,12 @@
 package providertest
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -48,6 +50,10 @@ type Config struct {
 	Revoke func(f *Fake, w http.ResponseWriter, r *http.Request)
 	// API registers the provider's API handlers.
 	API func(f *Fake, mux *http.ServeMux)
+	// Require: every request to the provider (token, revocation, API) must carry these
+	// headers, or is refused with 400 (Stripe: the pinned Stripe-Version, without which the
+	// answers would be in the account's default version, not the one the code reads).
+	Require http.Header
 }
 
 // WhoAmIPath answers 200 to a live access token, 401 otherwise, on every fake.
@@ -109,7 +115,7 @@ func start(t testing.TB, cfg Config) *Fake {
 	mux.HandleFunc("GET "+WhoAmIPath, f.guard(func(w http.ResponseWriter, r *http.Request, g *Grant) {
 		writeJSON(w, http.StatusOK, map[string]string{"grant": g.ID})
 	}))
-	f.Server = httptest.NewServer(mux)
+	f.Server = httptest.NewServer(f.requireHeaders(mux))
 	f.RedirectURI = "https://app.example" + provider.CallbackPath
 	t.Cleanup(f.Close)
 	return f
@@ -200,4 +206,20 @@ func (f *Fake) guard(h func(w http.ResponseWriter, r *http.Request, g *Grant)) h
 		}
 		h(w, r, g)
 	}
+}
+
+// requireHeaders refuses a request to the provider that lacks a header of Config.Require;
+// the authorization page is the browser's, not an API call, and the whoami is not the
+// provider's.
+func (f *Fake) requireHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k, want := range f.Require {
+			if r.URL.Path != WhoAmIPath && r.URL.Path != f.AuthPath && !slices.Equal(r.Header.Values(k), want) {
+				writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]string{
+					"type": "invalid_request_error", "message": fmt.Sprintf("%s %v, want %v", k, r.Header.Values(k), want)}})
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -29,7 +29,8 @@ func Stripe(t testing.TB) *Fake {
 		Extra: func(*Grant) map[string]any {
 			return map[string]any{"scope": "stripe_apps", "livemode": false, "stripe_user_id": StripeAccount, "stripe_publishable_key": "pk_test_Fake"}
 		},
-		Revoke: revokeStripe,
+		Revoke:  revokeStripe,
+		Require: http.Header{"Stripe-Version": {provider.StripeVersion}},
 	})
 }
 
