@@ -39,9 +39,10 @@
 set -euo pipefail
 
 VERCEL_VERSION=58.10.0
+# -trimpath: no build-machine paths in the binary (57 KB less on the largest function, measured);
 # -s -w: no symbol table or DWARF (@vercel/go's own default, lost once GO_BUILD_FLAGS is set);
 # lambda.norpc: aws-lambda-go without its RPC mode, which links html/template (+8 MB).
-DEFAULT_GO_BUILD_FLAGS="-ldflags '-s -w' -tags lambda.norpc"
+DEFAULT_GO_BUILD_FLAGS="-trimpath -ldflags '-s -w' -tags lambda.norpc"
 GO_BUILD_FLAGS=${GO_BUILD_FLAGS:-$DEFAULT_GO_BUILD_FLAGS}
 GO_BRIDGE=github.com/vercel/go-bridge@v0.0.0-20221108222652-296f4c6bdb6d
 CLI_DIR=${VERCEL_CLI_DIR:-$HOME/.cache/metriqs-vercel-cli}
