@@ -87,6 +87,7 @@ func TestDeleteAccountRemovesEverything(t *testing.T) {
 	devtest.Want(t, c.Do("POST", "/api/account/delete", map[string]string{"password": goodPassword}), 401, "unauthenticated")
 
 	awaitQStash(t) // the purge job
+	sendDeletionNotice(t, userID)
 	svc, err := deletion.Default()
 	if err != nil {
 		t.Fatal(err)

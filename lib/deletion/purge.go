@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -12,6 +13,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/ids"
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/mail"
+	"github.com/trymetriqs/metriqs/lib/notice"
 	"github.com/trymetriqs/metriqs/lib/store"
 	"github.com/trymetriqs/metriqs/lib/web"
 )
@@ -123,25 +125,30 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	return n, errors.Join(failed...)
 }
 
-// MailWait is how long the purge holds off for a message of the account still queued: the
-// deletion notice is queued just before the close and the purge published just after, and
-// QStash may deliver the purge first. A message older than this has had its retries
-// (mail.Retries, minutes apart) and will not be sent any more; it goes with the rest.
+// MailWait is how long the purge holds off for the account's deletion notice while it is
+// unsent: it is queued just before the close and the purge published just after, and QStash
+// may deliver the purge first or the send may be retried (SMTP down). A notice older than
+// this has had its retries (mail.Retries, minutes apart) and will not be sent any more; it
+// goes with the rest. Other mail of a closed account (a verification link) is not waited for.
 const MailWait = time.Hour
 
-// errMailPending fails a purge run that came before the account's last mail was sent: the
-// job is retried by QStash, and later by the sweep, which keeps the tombstone meanwhile.
-var errMailPending = errors.New("purge-account: the account still has mail queued (the deletion notice); retrying later")
+// deletionNotice is the start of the deletion notice's mail Key (lib/notice).
+const deletionNotice = "notice:" + notice.DeletionRequested + ":"
 
-// awaitMail returns errMailPending while a message of the user queued less than MailWait
-// ago is not settled, so the purge does not delete its record before its send job runs.
+// errMailPending fails a purge run that came before the deletion notice was sent: the job
+// is retried by QStash, and later by the sweep, which keeps the tombstone meanwhile.
+var errMailPending = errors.New("purge-account: the deletion notice is not sent yet; retrying later")
+
+// awaitMail returns errMailPending while a deletion notice queued less than MailWait ago is
+// not settled, so the purge does not delete its record before its send job runs.
 func (s *Service) awaitMail(ctx context.Context, userID string) error {
 	records, err := s.mail.Sent(ctx, userID)
 	if err != nil {
 		return fmt.Errorf("purge-account: read the mail of %s: %w", userID, err)
 	}
 	for _, r := range records {
-		if (r.Status == mail.StatusQueued || r.Status == mail.StatusSending) && s.now().Sub(r.QueuedAt) < MailWait {
+		unsent := r.Status == mail.StatusQueued || r.Status == mail.StatusSending
+		if unsent && strings.HasPrefix(r.Key, deletionNotice) && s.now().Sub(r.QueuedAt) < MailWait {
 			return errMailPending
 		}
 	}

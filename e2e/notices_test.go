@@ -1,0 +1,265 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trymetriqs/metriqs/lib/deletion"
+	"github.com/trymetriqs/metriqs/lib/device"
+	"github.com/trymetriqs/metriqs/lib/devserver/devtest"
+	"github.com/trymetriqs/metriqs/lib/mail"
+	_ "github.com/trymetriqs/metriqs/lib/mail/accountmail" // the renderers, to read a notice as sent
+)
+
+const (
+	uaChromeMac  = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+	uaFirefoxWin = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+)
+
+// queued is a mail record as stored under the user (lib/mail): the message until it is sent.
+type queued struct {
+	Key    string            `json:"key"`
+	Kind   string            `json:"kind"`
+	To     string            `json:"to"`
+	Status string            `json:"status"`
+	Data   map[string]string `json:"data"`
+}
+
+// notices returns the user's security and connection notices by their event (or kind), each
+// list in no particular order. Other account mail (verification, H2's kinds) is left out.
+func notices(t *testing.T, userID string) map[string][]queued {
+	t.Helper()
+	all, err := devtest.Store.R.HGetAll(context.Background(), devtest.Store.Key("user", userID, "mail")).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]queued{}
+	for _, raw := range all {
+		var q queued
+		if err := json.Unmarshal([]byte(raw), &q); err != nil {
+			t.Fatal(err)
+		}
+		switch q.Kind {
+		case "security_notice":
+			out[q.Data["event"]] = append(out[q.Data["event"]], q)
+		case "connection_needs_reauth", "connection_restored":
+			out[q.Kind] = append(out[q.Kind], q)
+		}
+	}
+	return out
+}
+
+// events lists the notices' events, sorted, each as often as it was queued.
+func eventsOf(n map[string][]queued) []string {
+	var out []string
+	for ev, qs := range n {
+		for range qs {
+			out = append(out, ev)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// wantNotices fails unless exactly these notices (sorted) were queued for the user.
+func wantNotices(t *testing.T, userID string, want ...string) map[string][]queued {
+	t.Helper()
+	n := notices(t, userID)
+	slices.Sort(want)
+	if got := eventsOf(n); !slices.Equal(got, want) {
+		t.Fatalf("notices %v, want %v", got, want)
+	}
+	return n
+}
+
+// checkNotice renders a queued security notice as the send job would and checks what it
+// tells: the event's subject, the time in UTC, the client's IP and device, the link to
+// Settings › Security, addressed to the account.
+func checkNotice(t *testing.T, q queued, email string, c *devtest.Client, ua, subject string) mail.Content {
+	t.Helper()
+	at, err := time.Parse(time.RFC3339, q.Data["time"])
+	if q.To != email || err != nil || time.Since(at) > time.Minute || at.Location() != time.UTC {
+		t.Fatalf("notice %+v", q)
+	}
+	if q.Data["ip"] != c.IP || q.Data["device"] != device.Describe(ua) {
+		t.Fatalf("notice ip/device %q %q, want %q %q", q.Data["ip"], q.Data["device"], c.IP, device.Describe(ua))
+	}
+	content, err := mail.Render(context.Background(), mail.Message{Key: q.Key, UserID: "u", To: q.To, From: mail.FromAccount, Kind: q.Kind, Data: q.Data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := devtest.Server.URL + "/app/settings#security"
+	if content.Subject != subject || !strings.Contains(content.Text, at.Format("15:04 UTC")) || !strings.Contains(content.Text, c.IP) ||
+		!strings.Contains(content.Text, device.Describe(ua)) || (q.Data["event"] != "account_deletion_requested" && !strings.Contains(content.Text, link)) {
+		t.Fatalf("rendered %q:\n%s", content.Subject, content.Text)
+	}
+	return content
+}
+
+func signUpAs(t *testing.T, ua string) (*devtest.Client, map[string]any) {
+	t.Helper()
+	c := devtest.NewClient(t)
+	c.Header.Set("User-Agent", ua)
+	email := newEmail()
+	r := c.Do("POST", "/api/auth/signup", map[string]string{"email": email, "password": goodPassword, "name": "Ada"})
+	devtest.Want(t, r, 201, "")
+	return c, r.Map()["user"].(map[string]any)
+}
+
+// A password change mails one notice to the account; signup mails none of these.
+func TestNoticePasswordChanged(t *testing.T) {
+	t.Parallel()
+	c, u := signUpAs(t, uaChromeMac)
+	uid, email := u["id"].(string), u["email"].(string)
+	wantNotices(t, uid)
+	devtest.Want(t, c.Do("POST", "/api/account/password", map[string]string{"current_password": goodPassword, "new_password": "a brand new passphrase"}), 204, "")
+	n := wantNotices(t, uid, "password_changed")
+	checkNotice(t, n["password_changed"][0], email, c, uaChromeMac, "Your Metriqs password was changed")
+	// A retried request (the old password is wrong now) mails nothing more.
+	devtest.Want(t, c.Do("POST", "/api/account/password", map[string]string{"current_password": goodPassword, "new_password": "a brand new passphrase"}), 403, "invalid_password")
+	wantNotices(t, uid, "password_changed")
+}
+
+// 2FA on, new recovery codes, a recovery code used (with how many are left), 2FA off: one
+// notice each.
+func TestNoticeTwoFactor(t *testing.T) {
+	t.Parallel()
+	c, u := signUpAs(t, uaChromeMac)
+	uid, email := u["id"].(string), u["email"].(string)
+	secret, _ := enable2FA(t, c)
+	n := wantNotices(t, uid, "totp_enabled")
+	checkNotice(t, n["totp_enabled"][0], email, c, uaChromeMac, "Two-factor authentication is on")
+
+	r := c.Do("POST", "/api/account/recovery-codes", map[string]string{"password": goodPassword, "code": code(t, secret, time.Now().Add(30*time.Second))})
+	devtest.Want(t, r, 200, "")
+	var fresh struct {
+		RecoveryCodes []string `json:"recovery_codes"`
+	}
+	r.JSON(&fresh)
+	wantNotices(t, uid, "totp_enabled", "recovery_codes_regenerated")
+
+	b := passwordStep(t, u["email"].(string))
+	devtest.Want(t, b.Do("POST", "/api/auth/mfa", map[string]string{"recovery_code": fresh.RecoveryCodes[0]}), 200, "")
+	// b is a browser of its own (another User-Agent): a new device too.
+	n = wantNotices(t, uid, "totp_enabled", "recovery_codes_regenerated", "recovery_code_used", "new_device_sign_in")
+	used := n["recovery_code_used"][0]
+	if used.Data["remaining"] != "9" {
+		t.Fatalf("remaining = %q, want 9", used.Data["remaining"])
+	}
+	content := checkNotice(t, used, email, b, "devtest/1.0", "A recovery code was used")
+	if !strings.Contains(content.Text, "Recovery codes left: 9") {
+		t.Fatalf("the notice does not say how many are left:\n%s", content.Text)
+	}
+	devtest.Want(t, c.Do("DELETE", "/api/account/totp", map[string]string{"password": goodPassword, "recovery_code": fresh.RecoveryCodes[1]}), 204, "")
+	wantNotices(t, uid, "totp_enabled", "recovery_codes_regenerated", "recovery_code_used", "new_device_sign_in", "recovery_code_used", "totp_disabled")
+}
+
+// The signup's browser is the first device; the same browser and system with its cookie gone
+// is no news; another browser is, once; it is known afterwards.
+func TestNoticeNewDevice(t *testing.T) {
+	t.Parallel()
+	_, u := signUpAs(t, uaChromeMac)
+	uid, email := u["id"].(string), u["email"].(string)
+	same := devtest.NewClient(t) // no device cookie, same family
+	same.Header.Set("User-Agent", uaChromeMac)
+	devtest.Want(t, same.Do("POST", "/api/auth/login", map[string]string{"email": email, "password": goodPassword}), 200, "")
+	wantNotices(t, uid)
+
+	other := devtest.NewClient(t)
+	other.Header.Set("User-Agent", uaFirefoxWin)
+	devtest.Want(t, other.Do("POST", "/api/auth/login", map[string]string{"email": email, "password": goodPassword}), 200, "")
+	n := wantNotices(t, uid, "new_device_sign_in")
+	checkNotice(t, n["new_device_sign_in"][0], email, other, uaFirefoxWin, "New sign-in to your Metriqs account")
+	if ck := other.Cookie("mq_device"); ck == nil || !ck.HttpOnly || !ck.Secure {
+		t.Fatalf("device cookie %+v", ck)
+	}
+	devtest.Want(t, other.Do("POST", "/api/auth/logout", nil), 204, "")
+	devtest.Want(t, other.Do("POST", "/api/auth/login", map[string]string{"email": email, "password": goodPassword}), 200, "")
+	wantNotices(t, uid, "new_device_sign_in")
+}
+
+// The deletion notice is queued before the close, with the purge date, and the purge does
+// not remove it before it is sent: it holds off while the account's mail is queued, and
+// purges once it is settled.
+func TestNoticeDeletionSurvivesClose(t *testing.T) {
+	ctx := context.Background()
+	c, u := signUpAs(t, uaChromeMac)
+	uid, email := u["id"].(string), u["email"].(string)
+	r := c.Do("POST", "/api/account/delete", map[string]string{"password": goodPassword})
+	devtest.Want(t, r, 202, "")
+	awaitQStash(t) // the purge job ran (and the send job tried)
+	n := notices(t, uid)
+	q := n["account_deletion_requested"]
+	if len(q) != 1 {
+		// Sent already (a mail catcher is running): the record stays, without its data.
+		t.Fatalf("deletion notices %v", n)
+	}
+	if q[0].Status == mail.StatusQueued {
+		content := checkNotice(t, q[0], email, c, uaChromeMac, "Your Metriqs account is being deleted")
+		purgeBy, _ := time.Parse(time.RFC3339, r.Map()["purge_by"].(string))
+		if q[0].Data["purge_by"] != r.Map()["purge_by"] || !strings.Contains(content.Text, purgeBy.Format("2 January 2006")) {
+			t.Fatalf("purge date %q, answered %v:\n%s", q[0].Data["purge_by"], r.Map()["purge_by"], content.Text)
+		}
+		// The account is closed but not purged while its notice waits.
+		if devtest.Store.R.Exists(ctx, devtest.Store.Key("user", uid)).Val() != 1 {
+			t.Fatal("purged with its deletion notice unsent")
+		}
+	}
+	// Once the notice is settled, the next purge run removes it with the rest.
+	sendDeletionNotice(t, uid)
+	for _, k := range []string{"", ":mail", ":devices", ":keys"} {
+		if devtest.Store.R.Exists(ctx, devtest.Store.Key("user", uid)+k).Val() != 0 {
+			t.Errorf("user%s left after the purge", k)
+		}
+	}
+}
+
+// settle marks the user's message key sent, as the send job does once the SMTP server took it
+// (lib/mail drops the data then).
+func settle(t *testing.T, userID, key string) {
+	t.Helper()
+	ctx := context.Background()
+	hash := devtest.Store.Key("user", userID, "mail")
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(devtest.Store.R.HGet(ctx, hash, key).Val()), &rec); err != nil {
+		t.Fatal(err)
+	}
+	rec["status"], rec["sent_at"] = mail.StatusSent, time.Now().UTC()
+	delete(rec, "data")
+	b, _ := json.Marshal(rec)
+	devtest.Store.R.HSet(ctx, hash, key, b)
+}
+
+// sendDeletionNotice settles the deletion notice of a closed account as the send job does
+// when the SMTP server takes it, and runs the purge again: locally no SMTP server takes mail
+// until a catcher runs, and the purge waits for that notice (lib/deletion awaitMail).
+func sendDeletionNotice(t *testing.T, userID string) {
+	t.Helper()
+	for _, q := range notices(t, userID)["account_deletion_requested"] {
+		settle(t, userID, q.Key)
+	}
+	svc, err := deletion.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]string{"user_id": userID, "tombstone": tombstoneOf(t, userID)})
+	if err := svc.Purge(context.Background(), body); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tombstoneOf finds the deletion's tombstone token (lib/deletion), so the purge removes it too.
+func tombstoneOf(t *testing.T, userID string) string {
+	t.Helper()
+	ctx := context.Background()
+	for _, tok := range devtest.Store.R.ZRange(ctx, devtest.Store.Key("accounts", "deleted"), 0, -1).Val() {
+		if devtest.Store.R.Get(ctx, devtest.Store.Key("tomb", tok)).Val() == userID {
+			return tok
+		}
+	}
+	return ""
+}
