@@ -34,7 +34,7 @@ const (
 	revoked         revocation = iota // the provider confirmed
 	alreadyInvalid                    // the provider says the token no longer works
 	nothingToRevoke                   // no usable token was stored (needs_reauth)
-	revokeFailed                      // no answer, 5xx or 429: to be retried
+	revokeFailed                      // no answer, 5xx, 429 or a refusal that proves nothing: to be retried
 )
 
 // Disconnect revokes the user's grant at the provider, then deletes the integration (sealed
@@ -171,7 +171,7 @@ func (s *Service) remove(ctx context.Context, userID string, p *provider.Provide
 		pl.SRem(ctx, s.indexKey(), indexMember(userID, p.ID))
 		s.log.Add(ctx, pl, userID, audit.IntegrationDisconnect, c, detail)
 		if outcome == revokeFailed {
-			why := p.Name + ": the provider did not answer; Metriqs will retry the revocation."
+			why := p.Name + ": the provider did not confirm the revocation; Metriqs will retry it."
 			if !queued {
 				why = p.Name + ": the revocation could not be scheduled; remove Metriqs from your " + p.Name + " account settings."
 			}

@@ -268,3 +268,37 @@ func TestDisconnectAllKeepsWhatItCouldNotRevoke(t *testing.T) {
 		t.Fatalf("after the retry: record %v, %d live grants", e.record(t, provider.Stripe), f.Live())
 	}
 }
+
+// TestStripeRefusedDeauthorizeIsRetried: Stripe refusing the deauthorization with our key
+// (401 "Invalid API Key provided", as a key of the wrong mode gets; 400 invalid_client alike)
+// says nothing about the install, which is still live: the revocation is queued and logged
+// pending, never "already revoked", and the job keeps failing until the key works.
+func TestStripeRefusedDeauthorizeIsRetried(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	e.connect(t, provider.Stripe)
+	f := e.fakes[provider.Stripe]
+	key := f.ClientSecret
+	f.ClientSecret = "sk_live_AnotherKey" // the fake now refuses the key we hold
+
+	if err := e.svc.Disconnect(ctx, e.user, integration.DisconnectInput{Provider: provider.Stripe}, browser); err != nil {
+		t.Fatal(err)
+	}
+	if ev := e.events(t); !slices.Contains(ev, audit.IntegrationRevokeFailed) {
+		t.Fatalf("security log %v: the refused deauthorization is not shown pending", ev)
+	}
+	msgs := e.pub.messages()
+	if len(msgs) != 1 || f.Live() == 0 {
+		t.Fatalf("%d messages queued, %d live grants", len(msgs), f.Live())
+	}
+	if err := e.svc.RevokeJob(ctx, msgs[0]); err == nil || jobs.IsPermanent(err) {
+		t.Fatalf("job while Stripe refuses the key: %v, want a retryable error", err)
+	}
+	f.ClientSecret = key
+	if err := e.svc.RevokeJob(ctx, msgs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if ev := e.events(t); f.Live() != 0 || ev[0] != audit.IntegrationRevoked {
+		t.Fatalf("after the retry: %d live grants, security log %v", f.Live(), ev)
+	}
+}

@@ -136,6 +136,10 @@ var (
 	ErrRejected = errors.New("provider: request rejected")
 	// ErrTransient: the provider did not answer, or answered 5xx or 429; worth retrying.
 	ErrTransient = errors.New("provider: temporarily unavailable")
+	// ErrUnconfirmed: the provider refused the revocation request in a way that does not say
+	// the access ended (Stripe's invalid_client, or our own key refused): retried and
+	// surfaced, never recorded as "already revoked".
+	ErrUnconfirmed = errors.New("provider: revocation refused, access not known to have ended")
 	// ErrNothingToRevoke: the grant lacks what this provider revokes with; nothing was sent.
 	ErrNothingToRevoke = errors.New("provider: nothing to revoke with")
 )
@@ -205,7 +209,7 @@ func (p *Provider) Granted(t *oauth2.Token) (granted, missing []string) {
 }
 
 // Revoke ends the grant at the provider. The error wraps ErrRejected (give up: the token is
-// already unusable), ErrTransient (try again later) or ErrNothingToRevoke.
+// already unusable), ErrTransient or ErrUnconfirmed (try again later) or ErrNothingToRevoke.
 func (p *Provider) Revoke(ctx context.Context, hc *http.Client, g Grant) error {
 	return p.revoke(ctx, p, hc, g)
 }

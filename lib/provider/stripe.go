@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -68,14 +69,23 @@ func stripeAccount(_ context.Context, _ *Provider, _ *http.Client, t *oauth2.Tok
 }
 
 // revokeStripe uninstalls the app from the account, which ends every token it holds there.
+// POST /v1/oauth/deauthorize with client_id and stripe_user_id, authenticated with the app
+// owner's secret key, answers {"stripe_user_id"}. Its refusals (400 invalid_client, 401 for
+// the key) do not say that the access ended: invalid_client is also what a wrong client id or
+// a key of the other mode gets. So a refusal is ErrUnconfirmed (retried by the revoke-token
+// job and shown as pending), not ErrRejected (which would log "already revoked").
 // https://docs.stripe.com/connect/oauth-reference#post-deauthorize
 func revokeStripe(ctx context.Context, p *Provider, hc *http.Client, g Grant) error {
 	if g.AccountID == "" {
 		return fmt.Errorf("%w: no Stripe account id to deauthorize", ErrNothingToRevoke)
 	}
 	form := url.Values{"client_id": {p.Credentials.ClientID}, "stripe_user_id": {g.AccountID}}
-	return postForm(ctx, hc, p.Endpoints.Revoke, form.Encode(), func(r *http.Request) {
+	err := postForm(ctx, hc, p.Endpoints.Revoke, form.Encode(), func(r *http.Request) {
 		r.SetBasicAuth(p.Credentials.ClientSecret, "")
 		setHeader(r, p.header)
 	})
+	if errors.Is(err, ErrRejected) {
+		return fmt.Errorf("%w: Stripe deauthorize: %v", ErrUnconfirmed, err)
+	}
+	return err
 }
