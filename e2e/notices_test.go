@@ -263,3 +263,40 @@ func tombstoneOf(t *testing.T, userID string) string {
 	}
 	return ""
 }
+
+// The export lists the notices (kind, address, status, times) and the known devices, never a
+// message's key or data (links, hashes of tokens); both are in the user's key index.
+func TestExportListsNoticesAndDevices(t *testing.T) {
+	t.Parallel()
+	c, u := signUpAs(t, uaChromeMac)
+	uid, email := u["id"].(string), u["email"].(string)
+	devtest.Want(t, c.Do("POST", "/api/account/password", map[string]string{"current_password": goodPassword, "new_password": "a brand new passphrase"}), 204, "")
+	r := c.Do("GET", "/api/account/export", nil)
+	devtest.Want(t, r, 200, "")
+	var doc struct {
+		Mail    []map[string]any `json:"mail"`
+		Devices []map[string]any `json:"devices"`
+	}
+	r.JSON(&doc)
+	i := slices.IndexFunc(doc.Mail, func(m map[string]any) bool { return m["kind"] == "security_notice" })
+	if i < 0 || doc.Mail[i]["to"] != email || doc.Mail[i]["status"] == nil || doc.Mail[i]["queued_at"] == nil {
+		t.Fatalf("export mail %v", doc.Mail)
+	}
+	for _, m := range doc.Mail {
+		if m["key"] != nil || m["data"] != nil {
+			t.Fatalf("the export shows a message's key or data: %v", m)
+		}
+	}
+	if strings.Contains(string(r.Body), "/app/settings#security") || strings.Contains(string(r.Body), c.Cookie("mq_device").Value) {
+		t.Fatal("the export holds a notice's link or the device cookie")
+	}
+	if len(doc.Devices) != 1 || doc.Devices[0]["description"] != "Chrome on macOS" {
+		t.Fatalf("export devices %v", doc.Devices)
+	}
+	ctx := context.Background()
+	for _, k := range []string{"mail", "devices"} {
+		if !devtest.Store.R.SIsMember(ctx, devtest.Store.IndexKey(uid), devtest.Store.Key("user", uid, k)).Val() {
+			t.Errorf("user:%s:%s is not in the user's index", uid, k)
+		}
+	}
+}

@@ -10,7 +10,9 @@ import (
 	"github.com/trymetriqs/metriqs/lib/account"
 	"github.com/trymetriqs/metriqs/lib/audit"
 	"github.com/trymetriqs/metriqs/lib/billing"
+	"github.com/trymetriqs/metriqs/lib/device"
 	"github.com/trymetriqs/metriqs/lib/integration"
+	"github.com/trymetriqs/metriqs/lib/mail"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/schedule"
 	"github.com/trymetriqs/metriqs/lib/session"
@@ -29,6 +31,22 @@ type Document struct {
 	// Usage counts API requests and generated reports per month ("2026-11:api": 42).
 	Usage   map[string]int64 `json:"usage"`
 	Billing []billing.Record `json:"billing"`
+	// Mail is the e-mail Metriqs queued or sent to the user (notices, links), newest first.
+	Mail []Mail `json:"mail"`
+	// Devices are the browsers the account signed in from (lib/device), for new-device
+	// notices.
+	Devices []device.Device `json:"devices"`
+}
+
+// Mail is one message as the export shows it: what, to whom, when and what became of it —
+// not its key or data, which hold hashes of tokens and links that act on the account.
+type Mail struct {
+	Kind     string    `json:"kind"`
+	To       string    `json:"to"`
+	Status   string    `json:"status"`
+	QueuedAt time.Time `json:"queued_at"`
+	SentAt   time.Time `json:"sent_at,omitzero"`
+	Error    string    `json:"error,omitempty"`
 }
 
 // Sources are the services the export reads.
@@ -57,6 +75,8 @@ func Build(ctx context.Context, src Sources, sess *session.Session) (*Document, 
 		func() (err error) { d.Schedules, err = src.Schedules.List(ctx, userID); return err },
 		func() (err error) { d.Billing, err = src.Billing.ForUser(ctx, userID); return err },
 		func() error { return usage(ctx, src.Store, userID, d.Usage) },
+		func() (err error) { d.Mail, err = mailOf(ctx, src, userID); return err },
+		func() (err error) { d.Devices, err = device.New(src.Store, src.Now).List(ctx, userID); return err },
 		func() error {
 			summaries, err := src.Reports.List(ctx, userID)
 			if err != nil {
@@ -91,4 +111,16 @@ func usage(ctx context.Context, st *store.Store, userID string, into map[string]
 		into[k] = n
 	}
 	return nil
+}
+
+func mailOf(ctx context.Context, src Sources, userID string) ([]Mail, error) {
+	records, err := mail.New(src.Store, nil, src.Now).Sent(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Mail, len(records))
+	for i, r := range records {
+		out[i] = Mail{Kind: r.Kind, To: r.To, Status: r.Status, QueuedAt: r.QueuedAt, SentAt: r.SentAt, Error: r.Error}
+	}
+	return out, nil
 }
