@@ -12,7 +12,7 @@ import (
 )
 
 // HandleReports serves /api/reports for a signed-in user: GET lists the reports, newest
-// first; POST {period} queues a new one (202 {id, status}).
+// first; POST {period, compare?} queues a new one (202 {id, status}).
 func HandleReports(w http.ResponseWriter, r *http.Request) {
 	web.Serve(w, r, web.Methods{
 		http.MethodGet:  session.Required(list),
@@ -33,7 +33,8 @@ func list(w http.ResponseWriter, r *http.Request) error {
 }
 
 type requestInput struct {
-	Period *period.Spec `json:"period"`
+	Period  *period.Spec   `json:"period"`
+	Compare period.Compare `json:"compare"`
 }
 
 func request(w http.ResponseWriter, r *http.Request) error {
@@ -48,7 +49,7 @@ func request(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rep, err := svc.RequestFor(r.Context(), session.From(r.Context()).UserID, *in.Period)
+	rep, err := svc.RequestFor(r.Context(), session.From(r.Context()).UserID, *in.Period, in.Compare)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,8 @@ type Request struct {
 	UserID   string
 	Spec     period.Spec
 	Location *time.Location
+	// Compare is what the period is compared with; empty means period.PreviousPeriod.
+	Compare period.Compare
 	// ScheduleID is set for reports a schedule made.
 	ScheduleID string
 }
@@ -85,6 +87,7 @@ func (s *Service) prepare(ctx context.Context, req Request) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	p = p.Compared(req.Compare)
 	conns, err := s.conns.Connected(ctx, req.UserID)
 	if err != nil {
 		return nil, err

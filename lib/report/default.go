@@ -47,12 +47,12 @@ var RequestLimit = ratelimit.Limit{Name: "reports-user", Max: 30, Window: time.H
 
 // RequestFor asks for a report for a signed-in user, in the user's time zone, within the
 // per-user quota on report requests (Request).
-func (s *Service) RequestFor(ctx context.Context, userID string, spec period.Spec) (*Report, error) {
+func (s *Service) RequestFor(ctx context.Context, userID string, spec period.Spec, compare period.Compare) (*Report, error) {
 	loc, err := userLocation(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	return s.Request(ctx, Request{UserID: userID, Spec: spec, Location: loc})
+	return s.Request(ctx, Request{UserID: userID, Spec: spec, Location: loc, Compare: compare})
 }
 
 // userLocation is the user's profile time zone (UTC when unset).

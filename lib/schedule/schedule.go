@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trymetriqs/metriqs/lib/ids"
+	"github.com/trymetriqs/metriqs/lib/period"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/store"
@@ -37,11 +38,14 @@ type Schedule struct {
 	// Weekday is 0 (Sunday) to 6 (Saturday), for weekly schedules.
 	Weekday *int `json:"weekday,omitempty"`
 	// Day is 1 to 31, for monthly schedules; in shorter months the run falls on the last day.
-	Day       *int      `json:"day,omitempty"`
-	Hour      int       `json:"hour"`
-	TimeZone  string    `json:"timezone"`
-	NextRunAt time.Time `json:"next_run_at"`
-	CreatedAt time.Time `json:"created_at"`
+	Day      *int   `json:"day,omitempty"`
+	Hour     int    `json:"hour"`
+	TimeZone string `json:"timezone"`
+	// Compare is what each run's period is compared with (period.PreviousPeriod when a
+	// schedule stored before it existed has none).
+	Compare   period.Compare `json:"compare"`
+	NextRunAt time.Time      `json:"next_run_at"`
+	CreatedAt time.Time      `json:"created_at"`
 }
 
 // Input is the body of POST /api/schedules.
@@ -51,6 +55,8 @@ type Input struct {
 	Day      *int   `json:"day"`
 	Hour     *int   `json:"hour"`
 	TimeZone string `json:"timezone"`
+	// Compare is optional: period.PreviousPeriod unless given.
+	Compare period.Compare `json:"compare"`
 }
 
 // Service stores schedules and runs the tick.
@@ -74,7 +80,7 @@ func (s *Service) fpKey(uid string) string { return s.st.Key("user", uid, "sched
 
 // validate checks in and returns the schedule it describes (without id or next run).
 func validate(in Input, defaultTZ string) (*Schedule, error) {
-	sc := &Schedule{Cadence: in.Cadence, TimeZone: in.TimeZone}
+	sc := &Schedule{Cadence: in.Cadence, TimeZone: in.TimeZone, Compare: in.Compare.OrDefault()}
 	if sc.TimeZone == "" {
 		sc.TimeZone = defaultTZ
 	}
@@ -129,7 +135,7 @@ var ErrNotFound = problem.NotFound("No such schedule.")
 
 // ErrDuplicate is the answer to a schedule identical to one the user already has: a second
 // copy would only send every report twice.
-var ErrDuplicate = problem.Conflict("duplicate_schedule", "You already have a schedule with this cadence, day, hour and time zone.")
+var ErrDuplicate = problem.Conflict("duplicate_schedule", "You already have a schedule with this cadence, day, hour, time zone and comparison.")
 
 // Create adds a schedule for userID; defaultTZ is the user's own time zone. The limit, the
 // duplicate check and the write are one script, so parallel requests cannot get past either.
@@ -223,7 +229,13 @@ func (sc *Schedule) fingerprint() string {
 	case sc.Day != nil:
 		on = *sc.Day
 	}
-	return fmt.Sprintf("%s/%d/%d/%s", sc.Cadence, on, sc.Hour, sc.TimeZone)
+	fp := fmt.Sprintf("%s/%d/%d/%s", sc.Cadence, on, sc.Hour, sc.TimeZone)
+	if sc.Compare.OrDefault() != period.PreviousPeriod {
+		// The same run against last year is a different report, not a duplicate; the default
+		// adds nothing, so fingerprints stored before compare existed still match.
+		fp += "/" + string(sc.Compare)
+	}
+	return fp
 }
 
 // List returns the user's schedules, oldest first.
@@ -238,6 +250,7 @@ func (s *Service) List(ctx context.Context, userID string) ([]Schedule, error) {
 		if err := json.Unmarshal([]byte(raw), &sc); err != nil {
 			return nil, fmt.Errorf("schedule: decode: %w", err)
 		}
+		sc.Compare = sc.Compare.OrDefault() // stored before compare existed
 		out = append(out, sc)
 	}
 	sortByCreated(out)

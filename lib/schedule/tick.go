@@ -181,5 +181,5 @@ func requestFor(e *dueEntry) report.Request {
 	if e.sc.Cadence == Monthly {
 		spec = period.Spec{Preset: period.LastMonth}
 	}
-	return report.Request{UserID: e.userID, Spec: spec, Location: loc, ScheduleID: e.id}
+	return report.Request{UserID: e.userID, Spec: spec, Location: loc, Compare: e.sc.Compare, ScheduleID: e.id}
 }
