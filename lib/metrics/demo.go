@@ -80,6 +80,11 @@ func demoSection(p period.Period, cur, prev demoResponse) *Section {
 	for _, day := range prev.Days {
 		if p.ContainsPrevious(day.Date) {
 			pv, ps, po, pr = pv+day.Visitors, ps+day.Signups, po+day.Orders, pr+day.Revenue
+			// The same maps: the spans never overlap, and the series' Previous lines read them.
+			visitors[day.Date] += day.Visitors
+			signups[day.Date] += day.Signups
+			orders[day.Date] += day.Orders
+			revenue[day.Date] += day.Revenue
 		}
 	}
 	cv, _ := visitors.totals(p)
@@ -94,8 +99,10 @@ func demoSection(p period.Period, cur, prev demoResponse) *Section {
 		NewMetric("conversion_rate", "Conversion rate", UnitPercent, rate(cs, cv), rate(ps, pv), true),
 	}
 	rev := revenue.series("revenue", "Revenue", p)
-	for i := range rev.Points {
-		rev.Points[i].Value = major(rev.Points[i].Value, currency)
+	for _, pts := range [][]Point{rev.Points, rev.Previous} {
+		for i := range pts {
+			pts[i].Value = major(pts[i].Value, currency)
+		}
 	}
 	s.Series = []Series{
 		visitors.series("visitors", "Visitors", p),

@@ -74,7 +74,11 @@ type Metric struct {
 	Previous float64 `json:"previous"`
 	// ChangePct is the change from Previous in percent, nil when there is nothing to compare
 	// with (Previous is 0, or the metric is a Snapshot).
-	ChangePct      *float64 `json:"change_pct"`
+	ChangePct *float64 `json:"change_pct"`
+	// ChangePP is, for a rate (unit percent), the change in percentage points (value −
+	// previous, rounded to 0.01): what a rate's change means. A relative change of a rate
+	// ("1.9 % vs 1.9 %, ▲ 2.7 %") reads as a contradiction, so pages and the CSV show this.
+	ChangePP       *float64 `json:"change_pp,omitempty"`
 	Unit           string   `json:"unit"`
 	HigherIsBetter bool     `json:"higher_is_better"`
 	// Snapshot marks a value read "as of now" that the provider cannot give for a past date
@@ -84,10 +88,24 @@ type Metric struct {
 
 // NewMetric builds a Metric and computes its change.
 func NewMetric(key, label, unit string, value, previous float64, higherIsBetter bool) Metric {
-	return Metric{
+	m := Metric{
 		Key: key, Label: label, Unit: unit, HigherIsBetter: higherIsBetter,
 		Value: value, Previous: previous, ChangePct: ChangePct(value, previous),
 	}
+	if unit == UnitPercent {
+		m.ChangePP = ChangePP(value, previous)
+	}
+	return m
+}
+
+// ChangePP is the change from previous to value in percentage points, rounded to 0.01; nil
+// when either is not a number. Unlike ChangePct it exists from a previous 0 %.
+func ChangePP(value, previous float64) *float64 {
+	if math.IsNaN(previous) || math.IsNaN(value) {
+		return nil
+	}
+	pp := math.Round((value-previous)*100) / 100
+	return &pp
 }
 
 // ChangePct is the relative change from previous to value in percent, rounded to 0.01, or nil
@@ -110,6 +128,10 @@ type Series struct {
 	// (Search Console's position, where 0 would mean "better than first"; CTR; GA4's
 	// engagement rate): such a series skips days without data.
 	Points []Point `json:"points"`
+	// Previous is the same series over the comparison span (period.previous_start on), by
+	// the same rules, so that a chart can draw it as a second line: point i of Previous is
+	// day i of the comparison span, not the same date. Empty for series read "as of now".
+	Previous []Point `json:"previous,omitempty"`
 }
 
 // Point is one day's value.

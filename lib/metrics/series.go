@@ -10,24 +10,33 @@ type daily map[period.Date]float64
 // series lays d over every day of the current period, zero where d has nothing: providers
 // omit days without data, and a chart with gaps would read as a broken line.
 func (d daily) series(key, label string, p period.Period) Series {
-	days := p.Dates()
+	return Series{Key: key, Label: label, Points: d.dense(p.Dates()), Previous: d.dense(p.PreviousDates())}
+}
+
+// dense is d on every one of days, zero where d has nothing.
+func (d daily) dense(days []period.Date) []Point {
 	pts := make([]Point, len(days))
 	for i, day := range days {
 		pts[i] = Point{Date: day, Value: d[day]}
 	}
-	return Series{Key: key, Label: label, Points: pts}
+	return pts
 }
 
 // sparse lays d over the current period keeping only days d has: for averages, where a zero
 // would be a false value rather than "nothing happened".
 func (d daily) sparse(key, label string, p period.Period) Series {
+	return Series{Key: key, Label: label, Points: d.only(p.Dates()), Previous: d.only(p.PreviousDates())}
+}
+
+// only is d on those of days it has.
+func (d daily) only(days []period.Date) []Point {
 	pts := []Point{}
-	for _, day := range p.Dates() {
+	for _, day := range days {
 		if v, ok := d[day]; ok {
 			pts = append(pts, Point{Date: day, Value: v})
 		}
 	}
-	return Series{Key: key, Label: label, Points: pts}
+	return pts
 }
 
 // totals sums d over the current and the previous span.

@@ -39,6 +39,19 @@ func (p Period) Dates() []Date {
 	return out
 }
 
+// PreviousDates lists every day of the comparison span in order.
+func (p Period) PreviousDates() []Date {
+	n := p.PreviousDays()
+	if n <= 0 {
+		return nil
+	}
+	out := make([]Date, n)
+	for i := range out {
+		out[i] = p.PreviousStart.AddDays(i)
+	}
+	return out
+}
+
 // Contains reports whether d is in the current span.
 func (p Period) Contains(d Date) bool { return !d.Before(p.Start) && !d.After(p.End) }
 
