@@ -18,7 +18,8 @@ type stripeSubscription struct {
 func (s stripeSubscription) cursor() string { return s.ID }
 
 type stripeSubscriptionItem struct {
-	Quantity int64 `json:"quantity"`
+	// Quantity is absent only where Stripe has none to give; 0 is a real quantity.
+	Quantity *int64 `json:"quantity"`
 	Price    struct {
 		Currency   string `json:"currency"`
 		UnitAmount *int64 `json:"unit_amount"`
@@ -27,6 +28,9 @@ type stripeSubscriptionItem struct {
 		Recurring         *struct {
 			Interval      string `json:"interval"`
 			IntervalCount int64  `json:"interval_count"`
+			// UsageType "metered" bills the usage reported during the period, in arrears;
+			// "licensed" (the default) bills quantity up front.
+			UsageType string `json:"usage_type"`
 		} `json:"recurring"`
 	} `json:"price"`
 }
@@ -34,14 +38,16 @@ type stripeSubscriptionItem struct {
 // mrr sums active subscriptions' recurring prices per currency, normalised to one month, in
 // minor units. unit_amount × quantity is billed every interval_count intervals, so a month
 // holds 1/count of a monthly price, 1/(12·count) of a yearly one, 52/(12·count) of a weekly one
-// and 365/(12·count) of a daily one. Tiered prices (no unit amount), discounts and taxes are
-// not counted.
+// and 365/(12·count) of a daily one. Metered items are left out: their amount is the usage
+// reported by the end of the period, unknown now, and the quantity Stripe returns for them is
+// not a count of anything billed. Tiered prices (no unit amount), discounts and taxes are not
+// counted (docs/metrics.md says so).
 func mrr(subs []stripeSubscription) map[string]float64 {
 	out := map[string]float64{}
 	for _, sub := range subs {
 		for _, it := range sub.Items.Data {
 			pr := it.Price
-			if pr.Recurring == nil || pr.Currency == "" {
+			if pr.Recurring == nil || pr.Currency == "" || pr.Recurring.UsageType == "metered" {
 				continue
 			}
 			amount, ok := unitAmount(pr.UnitAmount, pr.UnitAmountDecimal)
@@ -62,9 +68,9 @@ func mrr(subs []stripeSubscription) map[string]float64 {
 			default:
 				continue
 			}
-			qty := float64(it.Quantity)
-			if it.Quantity == 0 {
-				qty = 1 // quantity is omitted for metered prices; 1 is Stripe's default
+			qty := 1.0 // a licensed item's quantity defaults to 1
+			if it.Quantity != nil {
+				qty = float64(*it.Quantity)
 			}
 			out[strings.ToLower(pr.Currency)] += amount * qty * perMonth / count
 		}

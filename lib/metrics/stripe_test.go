@@ -68,6 +68,12 @@ func item(currency, interval string, count int, unitAmount any, qty int) map[str
 		"recurring": map[string]any{"interval": interval, "interval_count": count}}}
 }
 
+// metered makes it a metered price (recurring.usage_type), billed for reported usage.
+func metered(it map[string]any) map[string]any {
+	it["price"].(map[string]any)["recurring"].(map[string]any)["usage_type"] = "metered"
+	return it
+}
+
 func sub(id string, items ...map[string]any) map[string]any {
 	return map[string]any{"id": id, "object": "subscription", "status": "active",
 		"items": map[string]any{"object": "list", "data": items, "has_more": false}}
@@ -100,6 +106,8 @@ func TestStripe(t *testing.T) {
 		sub("sub_3", item("usd", "month", 3, 3000, 1), item("eur", "week", 1, 500, 1)), // 10.00 + €21.67
 		sub("sub_4", item("usd", "month", 1, nil, 5)),                                  // tiered: no unit amount
 		sub("sub_5", item("jpy", "month", 1, 1000, 1)),                                 // ¥1000
+		sub("sub_6", metered(item("usd", "month", 1, 25, 0))),                          // metered: not counted
+		sub("sub_7", item("usd", "month", 1, 900, 0)),                                  // quantity 0: nothing billed
 	}
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request, _ map[string]any) {
 		if v := r.Header.Values("Stripe-Version"); !slices.Equal(v, []string{provider.StripeVersion}) {
@@ -180,8 +188,8 @@ func TestStripe(t *testing.T) {
 		}
 	}
 	// 9 transactions in the window at 2 a page = 5 pages; 4 customers = 2 (has_more false on
-	// the second, so no empty third request); 5 subscriptions = 3.
-	if pages["/v1/balance_transactions"] != 5 || pages["/v1/customers"] != 2 || pages["/v1/subscriptions"] != 3 {
+	// the second, so no empty third request); 7 subscriptions = 4.
+	if pages["/v1/balance_transactions"] != 5 || pages["/v1/customers"] != 2 || pages["/v1/subscriptions"] != 4 {
 		t.Errorf("pages %v", pages)
 	}
 }
