@@ -12,12 +12,22 @@ const DAY = 86_400_000;
 
 let seq = 0;
 
-// lineChart returns a <figure> for points ([{date: "YYYY-MM-DD", value}]) in unit.
-export function lineChart({ title, points, unit = 'count' }) {
-  const id = `chart-${++seq}`;
-  const pts = (points || []).filter((p) => p && p.date && Number.isFinite(p.value))
-    .map((p) => ({ date: p.date, value: p.value, t: day(p.date).getTime() }))
+// clean keeps the drawable points, in date order; shift (ms) moves them onto another span.
+function clean(points, shift = 0) {
+  return (points || []).filter((p) => p && p.date && Number.isFinite(p.value))
+    .map((p) => ({ date: p.date, value: p.value, t: day(p.date).getTime() + shift }))
     .sort((a, b) => a.t - b.t);
+}
+
+// lineChart returns a <figure> for points ([{date: "YYYY-MM-DD", value}]) in unit. previous,
+// the same series over the comparison span (which starts on previousStart, the current one on
+// start), is drawn as a second, dashed line: day i of the comparison over day i of the period.
+// The legend names both lines in words and by their dash, so colour is never the only cue.
+export function lineChart({ title, points, unit = 'count', previous = [], start, previousStart, compareName = 'Compared period' }) {
+  const id = `chart-${++seq}`;
+  const pts = clean(points);
+  const shift = start && previousStart ? day(start).getTime() - day(previousStart).getTime() : 0;
+  const prev = shift ? clean(previous, shift) : [];
   const readout = h('p', { class: 'chart-readout', id: `${id}-readout`, 'aria-live': 'polite' });
   const fig = h('figure', { class: 'card chart' }, h('figcaption', { id: `${id}-title` }, title), readout);
   if (pts.length === 0) {
@@ -27,10 +37,10 @@ export function lineChart({ title, points, unit = 'count' }) {
 
   const iw = W - M.left - M.right;
   const ih = H - M.top - M.bottom;
-  const t0 = pts[0].t;
-  const t1 = pts[pts.length - 1].t;
+  const t0 = Math.min(pts[0].t, prev.length ? prev[0].t : Infinity);
+  const t1 = Math.max(pts[pts.length - 1].t, prev.length ? prev[prev.length - 1].t : -Infinity);
   const x = (t) => (t1 === t0 ? M.left + iw / 2 : M.left + ((t - t0) / (t1 - t0)) * iw);
-  const { lo, hi, ticks } = yScale(pts.map((p) => p.value), unit);
+  const { lo, hi, ticks } = yScale([...pts, ...prev].map((p) => p.value), unit);
   // Search position reads best at the top (1 is first), as Search Console draws it.
   const invert = unit === 'position';
   const y = (v) => {
@@ -62,14 +72,17 @@ export function lineChart({ title, points, unit = 'count' }) {
     svg.append(s('text', { class: 'chart-tick', x: x(pts[i].t), y: H - 8, 'text-anchor': anchor }, dayLabel(pts[i].date, { short: true })));
   }
 
-  // The line, the area under it, and a dot for a lone point.
-  const d = pts.map((p, i) => `${i ? 'L' : 'M'}${x(p.t).toFixed(1)} ${y(p.value).toFixed(1)}`).join(' ');
+  // The comparison line beneath, then the line, the area under it, and a dot for a lone point.
+  const path = (list) => list.map((p, i) => `${i ? 'L' : 'M'}${x(p.t).toFixed(1)} ${y(p.value).toFixed(1)}`).join(' ');
+  const d = path(pts);
   const base = invert ? M.top + ih : y(Math.max(lo, Math.min(0, hi)));
+  const [a0, a1] = [pts[0].t, pts[pts.length - 1].t];
+  if (prev.length) svg.append(s('path', { class: 'chart-line chart-line-previous', d: path(prev) }));
   svg.append(
-    s('path', { class: 'chart-area', d: `${d} L${x(t1).toFixed(1)} ${base.toFixed(1)} L${x(t0).toFixed(1)} ${base.toFixed(1)} Z` }),
+    s('path', { class: 'chart-area', d: `${d} L${x(a1).toFixed(1)} ${base.toFixed(1)} L${x(a0).toFixed(1)} ${base.toFixed(1)} Z` }),
     s('path', { class: 'chart-line', d }),
   );
-  if (n === 1) svg.append(s('circle', { class: 'chart-dot', cx: x(t0), cy: y(pts[0].value), r: 4 }));
+  if (n === 1) svg.append(s('circle', { class: 'chart-dot', cx: x(a0), cy: y(pts[0].value), r: 4 }));
 
   // Hover and keyboard read-out.
   const guide = s('line', { class: 'chart-guide', y1: M.top, y2: M.top + ih, visibility: 'hidden' });
@@ -94,7 +107,9 @@ export function lineChart({ title, points, unit = 'count' }) {
     dot.setAttribute('cy', y(p.value));
     guide.setAttribute('visibility', 'visible');
     dot.setAttribute('visibility', 'visible');
-    readout.replaceChildren(h('strong', null, metricValue(p.value, unit)), ` on ${dayLabel(p.date, { weekday: true })}`);
+    const q = prev.find((o) => o.t === p.t);
+    readout.replaceChildren(h('strong', null, metricValue(p.value, unit)), ` on ${dayLabel(p.date, { weekday: true })}`,
+      q ? ` · ${compareName}: ${metricValue(q.value, unit)} on ${dayLabel(q.date, { weekday: true })}` : '');
   };
   const hide = () => {
     current = -1;
@@ -121,19 +136,33 @@ export function lineChart({ title, points, unit = 'count' }) {
   });
   summary();
 
-  fig.append(svg, dataTable(title, pts, unit));
+  fig.append(svg);
+  if (prev.length) fig.append(legend(compareName));
+  fig.append(dataTable(title, pts, unit, prev, compareName));
   return fig;
 }
 
-function dataTable(title, pts, unit) {
+// legend names each line beside a sample of its stroke (solid, dashed).
+function legend(compareName) {
+  const sample = (cls) => s('svg', { class: 'chart-key', viewBox: '0 0 24 8', width: 24, height: 8, 'aria-hidden': 'true' },
+    s('line', { class: cls, x1: 0, x2: 24, y1: 4, y2: 4 }));
+  return h('ul', { class: 'chart-legend' },
+    h('li', null, sample('chart-line'), 'This period (solid)'),
+    h('li', null, sample('chart-line chart-line-previous'), `${compareName} (dashed)`));
+}
+
+function dataTable(title, pts, unit, prev = [], compareName = '') {
+  const byT = new Map(prev.map((p) => [p.t, p]));
   return h('details', { class: 'chart-data' },
     h('summary', null, 'Show the daily figures'),
     h('div', { class: 'table-wrap' }, h('table', null,
       h('caption', { class: 'visually-hidden' }, title),
-      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Day'), h('th', { scope: 'col', class: 'num' }, 'Value'))),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Day'), h('th', { scope: 'col', class: 'num' }, 'Value'),
+        prev.length ? h('th', { scope: 'col', class: 'num' }, compareName) : null)),
       h('tbody', null, pts.map((p) => h('tr', null,
         h('td', null, dayLabel(p.date, { weekday: true })),
         h('td', { class: 'num' }, metricValue(p.value, unit)),
+        prev.length ? h('td', { class: 'num' }, byT.has(p.t) ? metricValue(byT.get(p.t).value, unit) : '—') : null,
       ))),
     )),
   );

@@ -31,23 +31,51 @@ export function metricValue(value, unit = 'count', { compact = false } = {}) {
   }
 }
 
-// change describes change_pct for a badge: text, a tone (good, bad or neutral) and words for
-// screen readers. Whether up is good comes from the metric (higher_is_better).
+// changeDigits is how a change is rounded for people (docs/metrics.md): one decimal below
+// 10, whole numbers from 10 on.
+const changeDigits = (v) => (Math.abs(v) < 10 ? 1 : 0);
+
+// change describes a metric's change for a badge: text, a tone (good, bad or neutral) and
+// words for screen readers. A rate (unit percent) changes in percentage points (change_pp),
+// anything else in percent (change_pct). A change that rounds to zero is "0 %" and neutral:
+// "▼ 0 %" in red would claim a decline the figures do not show. Whether up is good comes from
+// the metric (higher_is_better).
 export function change(metric) {
-  const pct = metric.change_pct;
   if (metric.snapshot) return { text: 'Snapshot', tone: 'neutral', words: 'current value, no comparison' };
-  if (pct === null || pct === undefined) {
+  const points = metric.unit === 'percent' && Number.isFinite(metric.change_pp);
+  const v = points ? metric.change_pp : metric.change_pct;
+  if (v === null || v === undefined || !Number.isFinite(v)) {
     return { text: 'New', tone: 'neutral', words: 'no comparison: the previous period was zero' };
   }
-  if (pct === 0) return { text: '0%', tone: 'neutral', words: 'no change' };
-  const up = pct > 0;
+  const unit = points ? ' pp' : ' %';
+  const unitWords = points ? 'percentage points' : 'percent';
+  const digits = changeDigits(v);
+  const shown = Number(Math.abs(v).toFixed(digits));
+  if (shown === 0) return { text: `0${unit}`, tone: 'neutral', words: 'no change' };
+  const up = v > 0;
   const good = up === (metric.higher_is_better !== false);
-  const text = `${up ? '▲' : '▼'} ${nf({ maximumFractionDigits: Math.abs(pct) < 10 ? 1 : 0 }).format(Math.abs(pct))}%`;
+  const amount = nf({ maximumFractionDigits: digits }).format(shown);
   return {
-    text,
+    text: `${up ? '▲' : '▼'} ${amount}${unit}`,
     tone: good ? 'good' : 'bad',
-    words: `${up ? 'up' : 'down'} ${Math.abs(pct)} percent, ${good ? 'an improvement' : 'a decline'}`,
+    words: `${up ? 'up' : 'down'} ${amount} ${unitWords}, ${good ? 'an improvement' : 'a decline'}`,
   };
+}
+
+// cell formats a top-list cell: a plain number ("12345", "0.5") gets the reader's
+// thousands separators; text (a page path, a query) is left as it is.
+export function cell(text) {
+  const s = String(text ?? '');
+  if (!/^-?\d+(\.\d+)?$/.test(s)) return s;
+  const v = Number(s);
+  return nf({ maximumFractionDigits: Number.isInteger(v) ? 0 : 2 }).format(v);
+}
+
+// compareLabel says in words what a period is compared with.
+export function compareLabel(period) {
+  if (!period || !period.previous_start) return '';
+  const what = period.compare === 'previous_year' ? 'the same days a year earlier' : 'the period before';
+  return `compared with ${what}, ${dayRange(period.previous_start, period.previous_end)}`;
 }
 
 // day turns "2026-11-03" into a Date at midnight UTC, so formatting never shifts it a day.

@@ -5,7 +5,7 @@
 import { startApp } from '../app.js';
 import { get, del } from '../api.js';
 import { $, h, replace, notice, loading, confirmDialog } from '../dom.js';
-import { metricValue, change, day, dayRange, dateTime, statusLabel, providerName, providerMark } from '../format.js';
+import { metricValue, change, cell, compareLabel, day, dateTime, statusLabel, providerName, providerMark } from '../format.js';
 import { lineChart } from '../chart.js';
 
 await startApp();
@@ -47,7 +47,8 @@ function render(r) {
   document.title = `${title} · Metriqs`;
   const p = r.period || {};
   const busy = r.status === 'queued' || r.status === 'running';
-  const csvName = `metriqs-report-${p.start || id}${p.end ? `-to-${p.end}` : ''}.csv`;
+  // The server's Content-Disposition names the file; this is the fallback of older browsers.
+  const csvName = `metriqs-${p.start || id}${p.end ? `-to-${p.end}` : ''}.csv`;
 
   const head = h('div', { class: 'page-head' },
     h('div', null,
@@ -55,7 +56,7 @@ function render(r) {
       h('p', { class: 'report-meta' },
         h('span', { class: `badge status-${r.status}` }, statusLabel(r.status)),
         p.start ? h('span', null, `${days(p.start, p.end)} days`) : null,
-        p.previous_start ? h('span', null, `compared with ${dayRange(p.previous_start, p.previous_end)}`) : null,
+        p.previous_start ? h('span', null, compareLabel(p)) : null,
       ),
     ),
     busy ? null : h('div', { class: 'page-actions' },
@@ -87,7 +88,7 @@ function render(r) {
       h('p', null, 'No integration was connected when this report was made. ', h('a', { href: '/app/integrations' }, 'Connect one'), ', then create a new report.'),
     ));
   }
-  for (const sec of sections) body.push(section(sec));
+  sections.forEach((sec, i) => body.push(section(sec, i, p)));
 
   replace(root, head, printed, ...body);
 }
@@ -96,15 +97,18 @@ function days(start, end) {
   return Math.round((day(end) - day(start)) / 86_400_000) + 1;
 }
 
-function section(sec) {
+function section(sec, index, period) {
   const name = providerName(sec.provider);
-  const hid = `sec-${sec.provider}`;
+  // Several sources of one provider make several sections: the heading names the source.
+  const source = sec.source && (sec.source.name || sec.source.id);
+  const hid = `sec-${index}`;
+  const compareName = period.compare === 'previous_year' ? 'A year earlier' : 'Period before';
   const failed = sec.status && sec.status !== 'ok' && sec.status !== 'ready';
   const units = new Map((sec.metrics || []).map((m) => [m.key, m]));
   return h('section', { class: 'section', 'aria-labelledby': hid },
     h('div', { class: 'section-head' },
       h('span', { class: 'provider-mark', 'aria-hidden': 'true' }, providerMark(sec.provider)),
-      h('h2', { id: hid }, name),
+      h('h2', { id: hid }, name, source ? h('span', { class: 'section-source' }, ` · ${source}`) : null),
       failed ? h('span', { class: 'badge status-failed' }, 'Not included') : null,
     ),
     failed || sec.error ? notice('warn',
@@ -113,7 +117,10 @@ function section(sec) {
     sec.metrics && sec.metrics.length ? h('ul', { class: 'kpi-grid', 'aria-label': `${name} metrics` }, sec.metrics.map(kpi)) : null,
     sec.series && sec.series.length ? h('div', { class: 'chart-grid' }, sec.series.map((se) => {
       const m = units.get(se.key);
-      return lineChart({ title: se.label || (m && m.label) || se.key, points: se.points, unit: se.unit || (m && m.unit) || 'count' });
+      return lineChart({
+        title: se.label || (m && m.label) || se.key, points: se.points, unit: se.unit || (m && m.unit) || 'count',
+        previous: se.previous, start: period.start, previousStart: period.previous_start, compareName,
+      });
     })) : null,
     sec.tables && sec.tables.length ? h('div', { class: 'table-grid' }, sec.tables.map(topTable)) : null,
   );
@@ -143,7 +150,7 @@ function topTable(t) {
     h('caption', null, t.title || t.key),
     h('thead', null, h('tr', null, cols.map((c, i) => h('th', { scope: 'col', class: i > 0 && rows.length && rows.every((r) => numeric(r[i])) ? 'num' : null }, c)))),
     h('tbody', null, rows.length
-      ? rows.map((r) => h('tr', null, r.map((cell, i) => h('td', { class: i > 0 && numeric(cell) ? 'num' : null }, cell))))
+      ? rows.map((r) => h('tr', null, r.map((c, i) => h('td', { class: i > 0 && numeric(c) ? 'num' : null }, cell(c)))))
       : h('tr', null, h('td', { colspan: Math.max(cols.length, 1), class: 'muted' }, 'Nothing in this period.'))),
   )));
 }
