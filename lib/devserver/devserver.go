@@ -1,10 +1,12 @@
 // Package devserver runs the whole product on one machine with nothing but Go: every api/
 // function at its Vercel path, public/ with vercel.json's rules, an embedded Redis unless
-// REDIS_URL names one, and a local QStash unless QSTASH_URL and QSTASH_TOKEN name the real one.
+// REDIS_URL names one, a local QStash unless QSTASH_URL and QSTASH_TOKEN name the real one, and
+// a mail catcher with its mailbox page at /_dev/mail unless SMTP_URL names a mail server.
 // `go run ./cmd/dev` starts it; the end-to-end and browser tests start it in-process.
 package devserver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	"github.com/trymetriqs/metriqs/lib/config"
+	"github.com/trymetriqs/metriqs/lib/devserver/mailcatcher"
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/qstashdev"
 	"github.com/trymetriqs/metriqs/lib/routes"
@@ -44,6 +47,8 @@ type Server struct {
 	QStash *qstashdev.Server
 	// Redis is the embedded Redis, nil when REDIS_URL was set.
 	Redis *miniredis.Miniredis
+	// Mail catches what the functions send, nil when SMTP_URL was set.
+	Mail *mailcatcher.Catcher
 	// Banner says what the server runs on, for the start-up message.
 	Banner string
 
@@ -80,6 +85,9 @@ func Start(o Options) (*Server, error) {
 		ln.Close()
 		s.Close()
 		return nil, err
+	}
+	if s.Mail != nil {
+		h = withMailbox(h, s.Mail.Handler())
 	}
 	s.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go s.httpSrv.Serve(ln)
@@ -126,6 +134,10 @@ func (s *Server) configure(o Options) error {
 		os.Setenv("QSTASH_URL", "http://"+ln.Addr().String())
 		qstashDesc = "local QStash stand-in at " + os.Getenv("QSTASH_URL") + " (signed deliveries, retries, cron schedules)"
 	}
+	mailDesc, err := s.startMail()
+	if err != nil {
+		return err
+	}
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return err
@@ -139,9 +151,44 @@ func (s *Server) configure(o Options) error {
 	if cfg.DemoProvider {
 		demo = "on"
 	}
-	s.Banner = fmt.Sprintf("Metriqs is running at %s\n  redis:   %s\n  qstash:  %s\n  sandbox: demo OAuth provider %s\n  mode:    %s (development keys; never use this mode in production)",
-		s.URL, redisDesc, qstashDesc, demo, os.Getenv("METRIQS_ENV"))
+	s.Banner = fmt.Sprintf("Metriqs is running at %s\n  redis:   %s\n  qstash:  %s\n  mail:    %s\n  sandbox: demo OAuth provider %s\n  mode:    %s (development keys; never use this mode in production)",
+		s.URL, redisDesc, qstashDesc, mailDesc, demo, os.Getenv("METRIQS_ENV"))
+	if s.Mail != nil {
+		s.Banner += "\n  Mailbox: " + s.URL + mailcatcher.Prefix
+	}
 	return nil
+}
+
+// startMail starts the mail catcher when no mail server is configured in development, and
+// points SMTP_URL at it (plain and unauthenticated, which lib/config accepts in development
+// only). MAILCATCHER_ADDR fixes its address; otherwise a free port on 127.0.0.1 is used.
+func (s *Server) startMail() (string, error) {
+	if url := os.Getenv("SMTP_URL"); url != "" {
+		return "SMTP server at " + redact(url), nil
+	}
+	if cfg, err := config.Load(os.Getenv); err != nil || !cfg.Dev {
+		return "none (SMTP_URL is not set)", err
+	}
+	c, err := mailcatcher.Start(cmp.Or(os.Getenv("MAILCATCHER_ADDR"), "127.0.0.1:0"), mailcatcher.DefaultLimit)
+	if err != nil {
+		return "", fmt.Errorf("devserver: %w", err)
+	}
+	s.Mail = c
+	os.Setenv("SMTP_URL", c.SMTPURL())
+	return fmt.Sprintf("local catcher at %s (keeps the last %d messages in memory)", c.SMTPURL(), mailcatcher.DefaultLimit), nil
+}
+
+// withMailbox serves the mailbox page beside the site. Only the local server mounts it: it is
+// no file of public/ and no function, so a deployment has no such path. (A plain prefix test,
+// not a ServeMux: the site must see every other path exactly as Vercel would.)
+func withMailbox(site, mailbox http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == mailcatcher.Prefix || strings.HasPrefix(p, mailcatcher.Prefix+"/") {
+			mailbox.ServeHTTP(w, r)
+			return
+		}
+		site.ServeHTTP(w, r)
+	})
 }
 
 // installSchedules creates the product's QStash schedules on the local stand-in, as
@@ -206,6 +253,9 @@ func (s *Server) Close() {
 	}
 	if s.qsSrv != nil {
 		s.qsSrv.Shutdown(ctx)
+	}
+	if s.Mail != nil {
+		s.Mail.Close()
 	}
 	if s.Redis != nil {
 		s.Redis.Close()

@@ -14,6 +14,10 @@ var localOnly = []string{
 	"github.com/alicebob/miniredis",
 	"github.com/robfig/cron",
 	"github.com/chromedp",
+	// The local mail catcher's SMTP server (lib/devserver/mailcatcher): a function that links
+	// it could open an unauthenticated mail server.
+	"github.com/emersion/go-smtp",
+	"github.com/emersion/go-sasl",
 	module + "lib/devserver",
 	module + "lib/qstashdev",
 	module + "lib/store/storetest",
