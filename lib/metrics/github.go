@@ -14,8 +14,8 @@ import (
 	"github.com/trymetriqs/metriqs/lib/period"
 )
 
-// GitHub reads repository activity through the REST API: stars gained, new forks, issues
-// opened and closed, pull requests merged, per repository and in total.
+// GitHub reads repository activity: stars gained (GraphQL, see starsQuery), new forks,
+// issues opened and closed, pull requests merged (REST), per repository and in total.
 // https://docs.github.com/en/rest
 //
 // Stars come from the current stargazers list, so a star given and then withdrawn is not
@@ -144,36 +144,79 @@ func (g GitHub) repoURL(repo, path string, q url.Values) string {
 	return g.base() + "/repos/" + repo + path + "?" + q.Encode()
 }
 
-// stars reads stargazers with their starred_at (star+json media type). The list is oldest
-// first, so after page 1 (which names the last page) it walks back from the last page and
-// stops at the first page that starts before the window.
-// https://docs.github.com/en/rest/activity/starring#list-stargazers
+// starsQuery pages a repository's stargazers newest first with the time of each star.
+// GraphQL, not REST: GET /repos/{owner}/{repo}/stargazers is oldest first and stops at page
+// 400 (40,000 stars at 100 a page), so the recent stars of a bigger repository cannot be
+// reached there; ordered by STARRED_AT descending, the walk stops at the first star older
+// than the window, whatever the repository's size.
+// https://docs.github.com/en/graphql/reference/objects#repository (stargazers)
+// https://docs.github.com/en/graphql/reference/input-objects#starorder
+const starsQuery = `query($owner: String!, $name: String!, $first: Int!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    stargazers(first: $first, after: $after, orderBy: {field: STARRED_AT, direction: DESC}) {
+      pageInfo { hasNextPage endCursor }
+      edges { starredAt }
+    }
+  }
+}`
+
+// starsPage is one answer to starsQuery. GraphQL reports a missing repository as 200 with
+// errors (type NOT_FOUND) and a null repository.
+type starsPage struct {
+	Data struct {
+		Repository *struct {
+			Stargazers struct {
+				PageInfo struct {
+					HasNextPage bool   `json:"hasNextPage"`
+					EndCursor   string `json:"endCursor"`
+				} `json:"pageInfo"`
+				Edges []struct {
+					StarredAt string `json:"starredAt"`
+				} `json:"edges"`
+			} `json:"stargazers"`
+		} `json:"repository"`
+	} `json:"data"`
+	Errors []struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+// stars counts the stars given in the window, newest first, until one is older.
 func (g GitHub) stars(ctx context.Context, hc *http.Client, repo string, w ghWindow, into daily) error {
-	const accept = "application/vnd.github.star+json"
-	type star struct {
-		StarredAt string `json:"starred_at"`
-	}
-	var page []star
-	rels, err := g.get(ctx, hc, g.repoURL(repo, "/stargazers", url.Values{}), accept, &page)
-	if err != nil {
-		return err
-	}
-	for _, s := range page {
-		w.add(into, s.StarredAt)
-	}
-	for n := pageOf(rels["last"]); n > 1; n-- {
-		page = nil
-		if _, err := g.get(ctx, hc, g.repoURL(repo, "/stargazers", url.Values{"page": {strconv.Itoa(n)}}), accept, &page); err != nil {
+	owner, name, _ := strings.Cut(repo, "/")
+	vars := map[string]any{"owner": owner, "name": name, "first": cmp.Or(g.pageSize, 100)}
+	for {
+		var page starsPage
+		if err := g.graphQL(ctx, hc, starsQuery, vars, &page); err != nil {
 			return err
 		}
-		for _, s := range page {
-			w.add(into, s.StarredAt)
+		if err := page.err(repo); err != nil {
+			return err
 		}
-		if len(page) == 0 || w.older(page[0].StarredAt) {
+		sg := page.Data.Repository.Stargazers
+		for _, e := range sg.Edges {
+			if w.older(e.StarredAt) {
+				return nil
+			}
+			w.add(into, e.StarredAt)
+		}
+		if !sg.PageInfo.HasNextPage || sg.PageInfo.EndCursor == "" {
 			return nil
 		}
+		vars["after"] = sg.PageInfo.EndCursor
 	}
-	return nil
+}
+
+// err is the answer's GraphQL error, as a report error naming repo.
+func (p starsPage) err(repo string) error {
+	if len(p.Errors) == 0 && p.Data.Repository != nil {
+		return nil
+	}
+	if len(p.Errors) > 0 && p.Errors[0].Type != "NOT_FOUND" {
+		return permanent(ProviderGitHub, "GitHub refused to list the stars of "+repo+".", fmt.Errorf("graphql: %s", p.Errors[0].Message))
+	}
+	return permanent(ProviderGitHub, fmt.Sprintf("GitHub repository %s was not found, or Metriqs may no longer read it; check your choice in Integrations.", repo), nil)
 }
 
 // forks lists forks newest first and stops at the first fork older than the window.

@@ -123,3 +123,10 @@ func repoError(err error, repo string) error {
 	}
 	return err
 }
+
+// graphQL POSTs query with vars to GitHub's GraphQL endpoint into out, with the headers
+// GitHub asks for. https://docs.github.com/en/graphql/guides/forming-calls-with-graphql
+func (g GitHub) graphQL(ctx context.Context, hc *http.Client, query string, vars map[string]any, out any) error {
+	h := http.Header{"User-Agent": {"Metriqs"}, "X-Github-Api-Version": {"2022-11-28"}}
+	return githubAPI().postJSONWith(ctx, hc, g.base()+"/graphql", h, map[string]any{"query": query, "variables": vars}, out)
+}

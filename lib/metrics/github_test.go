@@ -8,8 +8,9 @@ import (
 	"testing"
 )
 
-// Fixtures follow the GitHub REST API:
-// stargazers with application/vnd.github.star+json → [{starred_at, user}], oldest first
+// Fixtures follow the GitHub REST API (stars: GraphQL, see starsGraphQL):
+// stargazers with application/vnd.github.star+json → [{starred_at, user}], oldest first, and
+// "pagination is limited" (422) past page 400
 // https://docs.github.com/en/rest/activity/starring#list-stargazers
 // forks → [{created_at, …}], sort=newest https://docs.github.com/en/rest/repos/forks#list-forks
 // issues → pull requests included, marked by "pull_request"
@@ -27,12 +28,6 @@ type ghPage struct {
 func TestGitHub(t *testing.T) {
 	var base string
 	app := map[string][]ghPage{
-		"stargazers": {
-			{`[{"starred_at":"2020-01-01T00:00:00Z","user":{"login":"a"}},{"starred_at":"2020-02-01T00:00:00Z","user":{"login":"b"}}]`, 2, 4},
-			{`[{"starred_at":"2021-05-01T00:00:00Z","user":{"login":"c"}},{"starred_at":"2026-10-20T00:00:00Z","user":{"login":"d"}}]`, 3, 4},
-			{`[{"starred_at":"2026-10-24T23:00:00Z","user":{"login":"e"}},{"starred_at":"2026-10-28T09:00:00Z","user":{"login":"f"}}]`, 4, 4},
-			{`[{"starred_at":"2026-11-03T10:00:00Z","user":{"login":"g"}},{"starred_at":"2026-11-06T10:00:00Z","user":{"login":"h"}}]`, 0, 0},
-		},
 		"forks": {
 			{`[{"full_name":"x/app","created_at":"2026-11-05T10:00:00Z"},{"full_name":"y/app","created_at":"2026-10-26T10:00:00Z"}]`, 2, 3},
 			{`[{"full_name":"z/app","created_at":"2026-10-01T10:00:00Z"},{"full_name":"w/app","created_at":"2026-09-01T10:00:00Z"}]`, 3, 3},
@@ -51,7 +46,11 @@ func TestGitHub(t *testing.T) {
 			{`[{"number":4,"updated_at":"2026-08-01T10:00:00Z","merged_at":"2026-08-01T09:00:00Z"}]`, 0, 0},
 		},
 	}
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request, _ map[string]any) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request, body map[string]any) {
+		if r.Method == http.MethodPost && r.URL.Path == "/graphql" {
+			starsGraphQL(t, w, body)
+			return
+		}
 		parts := strings.Split(r.URL.Path, "/") // "", "repos", owner, name, list
 		if len(parts) != 5 || parts[1] != "repos" {
 			reply(w, 404, `{"message":"Not Found"}`)
@@ -69,6 +68,15 @@ func TestGitHub(t *testing.T) {
 		}
 		page := 1
 		fmt.Sscan(r.URL.Query().Get("page"), &page)
+		if list == "stargazers" { // acme/app has 45,000 stars: REST cannot reach the recent ones
+			if page > 400 {
+				reply(w, 422, `{"message":"In order to keep the API fast for everyone, pagination is limited for this resource."}`)
+				return
+			}
+			w.Header().Set("Link", fmt.Sprintf(`<%s/repos/acme/app/stargazers?page=2>; rel="next", <%s/repos/acme/app/stargazers?page=22500>; rel="last"`, base, base))
+			reply(w, 200, `[{"starred_at":"2012-01-01T00:00:00Z","user":{"login":"a"}},{"starred_at":"2012-02-01T00:00:00Z","user":{"login":"b"}}]`)
+			return
+		}
 		p := app[list][page-1]
 		link := []string{}
 		at := func(n int) string { // GitHub's links keep the request's query, with another page
@@ -109,6 +117,9 @@ func TestGitHub(t *testing.T) {
 	asked := map[string]bool{}
 	for _, r := range f.requests() {
 		asked[r.Path+"?page="+r.Query.Get("page")] = true
+		if r.Path == "/graphql" {
+			continue
+		}
 		if r.Header.Get("X-GitHub-Api-Version") != "2022-11-28" || r.Query.Get("per_page") != "2" {
 			t.Errorf("%s: headers/query %v %v", r.Path, r.Header, r.Query)
 		}
@@ -124,13 +135,16 @@ func TestGitHub(t *testing.T) {
 			t.Errorf("forks query %v", r.Query)
 		}
 	}
-	// Early stops: stargazers walked back 4 → 3 and stopped; forks and pulls stopped on page 2.
-	for _, p := range []string{"/repos/acme/app/stargazers?page=2", "/repos/acme/app/forks?page=3", "/repos/acme/app/pulls?page=3"} {
+	// Early stops: stars stopped on the second GraphQL page; forks and pulls on page 2.
+	if n := asked["/graphql?page="]; !n {
+		t.Error("stars were not read through GraphQL")
+	}
+	for _, p := range []string{"/repos/acme/app/forks?page=3", "/repos/acme/app/pulls?page=3"} {
 		if asked[p] {
 			t.Errorf("%s was read although everything on it is older than the window", p)
 		}
 	}
-	for _, p := range []string{"/repos/acme/app/stargazers?page=4", "/repos/acme/app/stargazers?page=3", "/repos/acme/app/issues?page=2"} {
+	for _, p := range []string{"/repos/acme/app/issues?page=2"} {
 		if !asked[p] {
 			t.Errorf("%s was not read", p)
 		}
@@ -165,4 +179,31 @@ func BenchmarkLinks(b *testing.B) {
 	for b.Loop() {
 		_ = links(h)
 	}
+}
+
+// starsGraphQL answers starsQuery as GitHub's GraphQL API does: acme/app's stargazers newest
+// first (orderBy STARRED_AT DESC), `first` to a page, cursors; acme/lib has none. Reading
+// past the second page (whose last star is before the window) is an error.
+// https://docs.github.com/en/graphql/guides/using-pagination-in-the-graphql-api
+func starsGraphQL(t *testing.T, w http.ResponseWriter, body map[string]any) {
+	q, _ := body["query"].(string)
+	vars, _ := body["variables"].(map[string]any)
+	if !strings.Contains(q, "orderBy: {field: STARRED_AT, direction: DESC}") || vars["first"] != float64(2) {
+		t.Errorf("graphql query %q %v", q, vars)
+	}
+	pages := map[any]string{
+		nil:            `{"pageInfo":{"hasNextPage":true,"endCursor":"Y3Vyc29yOjI="},"edges":[{"starredAt":"2026-11-06T10:00:00Z"},{"starredAt":"2026-11-03T10:00:00Z"}]}`,
+		"Y3Vyc29yOjI=": `{"pageInfo":{"hasNextPage":true,"endCursor":"Y3Vyc29yOjQ="},"edges":[{"starredAt":"2026-10-28T09:00:00Z"},{"starredAt":"2026-10-24T23:00:00Z"}]}`,
+	}
+	if vars["owner"] != "acme" || (vars["name"] == "lib" && vars["after"] == nil) {
+		reply(w, 200, `{"data":{"repository":{"stargazers":{"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[]}}}}`)
+		return
+	}
+	page, ok := pages[vars["after"]]
+	if vars["name"] != "app" || !ok {
+		t.Errorf("graphql read %v", vars)
+		reply(w, 200, `{"data":{"repository":null},"errors":[{"type":"NOT_FOUND","path":["repository"],"message":"Could not resolve to a Repository."}]}`)
+		return
+	}
+	reply(w, 200, `{"data":{"repository":{"stargazers":`+page+`}}}`)
 }

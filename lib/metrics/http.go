@@ -42,6 +42,11 @@ func (a api) get(ctx context.Context, hc *http.Client, url string, header http.H
 }
 
 func (a api) postJSON(ctx context.Context, hc *http.Client, url string, in, out any) error {
+	return a.postJSONWith(ctx, hc, url, nil, in, out)
+}
+
+// postJSONWith is postJSON with extra request headers.
+func (a api) postJSONWith(ctx context.Context, hc *http.Client, url string, header http.Header, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return permanent(a.provider, "The report could not build its request.", err)
@@ -49,6 +54,9 @@ func (a api) postJSON(ctx context.Context, hc *http.Client, url string, in, out 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return permanent(a.provider, "The report asked for an invalid address.", err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
