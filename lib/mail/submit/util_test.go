@@ -2,6 +2,7 @@ package submit
 
 import (
 	"encoding/base64"
+	"errors"
 	"io"
 	"net"
 	"testing"
@@ -33,3 +34,5 @@ func silentServer(t *testing.T) string {
 	})
 	return l.Addr().String()
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
