@@ -92,9 +92,9 @@ func (m *Message) addPart(h textproto.MIMEHeader, ctype string, params map[strin
 	name := decodeHeader(cmpOr(dparams["filename"], params["name"]))
 	switch {
 	case disp != "attachment" && name == "" && ctype == "text/plain" && m.Text == "":
-		m.Text = toUTF8(data, params["charset"])
+		m.Text = lf(toUTF8(data, params["charset"]))
 	case disp != "attachment" && name == "" && ctype == "text/html" && m.HTML == "":
-		m.HTML = toUTF8(data, params["charset"])
+		m.HTML = lf(toUTF8(data, params["charset"]))
 	default:
 		cid := strings.Trim(h.Get("Content-ID"), "<>")
 		m.Attachments = append(m.Attachments, Attachment{Name: name, ContentType: ctype, ContentID: cid, Data: data})
@@ -120,6 +120,9 @@ func transferDecoder(cte string, r io.Reader) io.Reader {
 	}
 	return r
 }
+
+// lf turns the wire's CRLF line ends into the LF that tests and the page expect.
+func lf(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
 
 // toUTF8 converts a text part from its charset; an unknown charset is shown as it is.
 func toUTF8(data []byte, charset string) string {
