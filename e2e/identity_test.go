@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/trymetriqs/metriqs/lib/devserver/devtest"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 // usersWhoseEmail lists the stored user records (user:{id} hashes) whose e-mail contains part.
@@ -52,7 +53,7 @@ func TestFullwidthEmailIsTheSameAccount(t *testing.T) {
 	// Each signup pays a bcrypt before the address is claimed: on a loaded machine some of 20 at
 	// once can pass the request deadline (503, nothing stored). None may create an account.
 	statuses := make([]int, 20)
-	releaseTogether(len(statuses), func(i int) {
+	storetest.Together(len(statuses), func(i int) {
 		r := devtest.NewClient(t).Do("POST", "/api/auth/signup", map[string]any{"email": variants[i%len(variants)], "password": goodPassword})
 		statuses[i] = r.StatusCode
 		if code := r.ErrorCode(); code != "email_taken" && code != "unavailable" {

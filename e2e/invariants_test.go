@@ -15,6 +15,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/ratelimit"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/store"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 // sameSession returns a new client (its own address) holding c's cookies: parallel requests of
@@ -102,7 +103,7 @@ func TestParallelIdenticalSchedules(t *testing.T) {
 	t.Parallel()
 	c, u := signUp(t)
 	var got statuses
-	releaseTogether(20, func(int) {
+	storetest.Together(20, func(int) {
 		got.add(sameSession(t, c).Do("POST", "/api/schedules", map[string]any{"cadence": "weekly", "weekday": 1, "hour": 9}))
 	})
 	if got.n["201"] != 1 || got.n["409/duplicate_schedule"] != 19 {
@@ -114,7 +115,7 @@ func TestParallelIdenticalSchedules(t *testing.T) {
 	}
 	// Twenty different ones: the limit holds at 5.
 	got = statuses{}
-	releaseTogether(20, func(i int) {
+	storetest.Together(20, func(i int) {
 		got.add(sameSession(t, c).Do("POST", "/api/schedules", map[string]any{"cadence": "monthly", "day": i + 1, "hour": 9}))
 	})
 	if got.n["201"] != 4 || got.n["409/too_many_schedules"] != 16 {
@@ -143,7 +144,7 @@ func TestReportQuotaCountsOnlyAccepted(t *testing.T) {
 	}
 	var got statuses
 	const burst = 40
-	releaseTogether(burst, func(int) {
+	storetest.Together(burst, func(int) {
 		got.add(sameSession(t, c).Do("POST", "/api/reports", map[string]any{"period": "last_7_days"}))
 	})
 	accepted := int(report.RequestLimit.Max) - 1
@@ -169,7 +170,7 @@ func TestParallelAccountDeletions(t *testing.T) {
 	devtest.Want(t, c.Do("POST", "/api/schedules", map[string]any{"cadence": "monthly", "day": 1, "hour": 8}), 201, "")
 	awaitReport(t, c, requestReport(t, c, "last_7_days"))
 	var got statuses
-	releaseTogether(20, func(int) {
+	storetest.Together(20, func(int) {
 		got.add(sameSession(t, c).Do("POST", "/api/account/delete", map[string]string{"password": goodPassword}))
 	})
 	if got.n["202"] != 1 || got.n["202"]+got.n["401/unauthenticated"]+got.n["429/rate_limited"] != 20 {
@@ -202,7 +203,7 @@ func TestKeyIndexUnderRandomizedLoadThenDeletion(t *testing.T) {
 	t.Logf("seed %d", seed)
 	var mu sync.Mutex
 	var reports []string
-	releaseTogether(6, func(w int) {
+	storetest.Together(6, func(w int) {
 		rng := rand.New(rand.NewPCG(seed, uint64(w)))
 		wc := sameSession(t, c)
 		for range 10 {
@@ -259,7 +260,7 @@ func lastReportRaces(t *testing.T, c *devtest.Client, userID, email string) {
 	for range 10 {
 		var next string
 		a, b := sameSession(t, c), sameSession(t, c)
-		releaseTogether(2, func(i int) {
+		storetest.Together(2, func(i int) {
 			if i == 0 {
 				devtest.Want(t, a.Do("DELETE", "/api/reports/"+last, nil), 204, "")
 			} else {

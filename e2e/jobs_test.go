@@ -15,6 +15,7 @@ import (
 
 	"github.com/trymetriqs/metriqs/lib/config"
 	"github.com/trymetriqs/metriqs/lib/devserver/devtest"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 // signDelivery signs body for the job's function as QStash does (the development signing
@@ -48,18 +49,7 @@ func deliverAll(t *testing.T, job, token string, body []byte, msgIDs []string) [
 		clients[i].Header.Set("Upstash-Message-Id", id)
 		clients[i].Header.Set("Upstash-Retried", "3") // unsigned: decides nothing
 	}
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range msgIDs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			out[i] = clients[i].Do("POST", "/api/jobs/"+job, body)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	storetest.Together(len(msgIDs), func(i int) { out[i] = clients[i].Do("POST", "/api/jobs/"+job, body) })
 	return out
 }
 
@@ -107,31 +97,25 @@ func TestSignedDeliveryRunsOnce(t *testing.T) {
 	for i := range tokens {
 		tokens[i] = signDelivery(t, "generate-report", body, 5*time.Minute)
 	}
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	var mu sync.Mutex
+	clients := make([]*devtest.Client, len(tokens))
 	for i := range tokens {
-		c := devtest.NewClient(t)
-		c.Header.Set("Upstash-Signature", tokens[i])
-		c.Header.Set("Upstash-Message-Id", same)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			r := c.Do("POST", "/api/jobs/generate-report", body)
-			var a struct{ OK, Duplicate bool }
-			_ = json.Unmarshal(r.Body, &a)
-			mu.Lock()
-			defer mu.Unlock()
-			if r.StatusCode == 200 && a.OK && !a.Duplicate {
-				fresh++
-			} else if r.StatusCode != 200 && r.StatusCode != 409 {
-				t.Errorf("delivery of %s: %d %s", same, r.StatusCode, r.Body)
-			}
-		}()
+		clients[i] = devtest.NewClient(t)
+		clients[i].Header.Set("Upstash-Signature", tokens[i])
+		clients[i].Header.Set("Upstash-Message-Id", same)
 	}
-	close(start)
-	wg.Wait()
+	var mu sync.Mutex
+	storetest.Together(len(clients), func(i int) {
+		r := clients[i].Do("POST", "/api/jobs/generate-report", body)
+		var a struct{ OK, Duplicate bool }
+		_ = json.Unmarshal(r.Body, &a)
+		mu.Lock()
+		defer mu.Unlock()
+		if r.StatusCode == 200 && a.OK && !a.Duplicate {
+			fresh++
+		} else if r.StatusCode != 200 && r.StatusCode != 409 {
+			t.Errorf("delivery of %s: %d %s", same, r.StatusCode, r.Body)
+		}
+	})
 	if fresh != 1 || ledger(t, "generate-report", same) != "done" {
 		t.Fatalf("20 deliveries of one message ran %d times, ledger %q", fresh, ledger(t, "generate-report", same))
 	}

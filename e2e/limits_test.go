@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/trymetriqs/metriqs/lib/devserver/devtest"
 	"github.com/trymetriqs/metriqs/lib/ratelimit"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 // The documented limits (docs/security.md, "Rate limits"; docs/API.md). Only the name matters
@@ -371,23 +371,6 @@ func TestSecurityLogEvents(t *testing.T) {
 	}
 }
 
-// releaseTogether runs f(0..n-1) in n goroutines released at the same instant (a closed
-// channel), as a burst of separate function instances would arrive, and waits for all.
-func releaseTogether(n int, f func(i int)) {
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
-}
-
 // countType counts the events of one type in the user's stored security log.
 func countType(t *testing.T, userID, typ string) int {
 	t.Helper()
@@ -415,7 +398,7 @@ func TestLoginBurstComparesAtMostTen(t *testing.T) {
 	_, u := signUp(t)
 	email, uid := u["email"].(string), u["id"].(string)
 	statuses := make([]int, 21)
-	releaseTogether(len(statuses), func(i int) {
+	storetest.Together(len(statuses), func(i int) {
 		pw := "wrong password " + strconv.Itoa(i)
 		if i == 10 {
 			pw = goodPassword

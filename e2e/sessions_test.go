@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/trymetriqs/metriqs/lib/devserver/devtest"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 func login(t *testing.T, email, password string) *devtest.Client {
@@ -209,7 +210,7 @@ func TestProfileUpdate(t *testing.T) {
 // passwordRace sends the changes from the clients at the same instant and returns each status.
 func passwordRace(clients []*devtest.Client, newPassword func(i int) string) []int {
 	statuses := make([]int, len(clients))
-	releaseTogether(len(clients), func(i int) {
+	storetest.Together(len(clients), func(i int) {
 		statuses[i] = clients[i].Do("POST", "/api/account/password", map[string]string{"current_password": goodPassword, "new_password": newPassword(i)}).StatusCode
 	})
 	return statuses

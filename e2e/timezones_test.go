@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/trymetriqs/metriqs/lib/devserver/devtest"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 	"github.com/trymetriqs/metriqs/lib/tz"
 )
 
@@ -89,7 +90,7 @@ func TestTimeZoneBurstStoresOnlyCanonical(t *testing.T) {
 	t.Parallel()
 	c, u := signUp(t)
 	bad := []string{"./UTC", "Factory", "posixrules", "Asia/../UTC"}
-	releaseTogether(20, func(i int) {
+	storetest.Together(20, func(i int) {
 		switch i % 4 {
 		case 0:
 			c.Do("PATCH", "/api/me", map[string]any{"timezone": "Asia/Calcutta"})

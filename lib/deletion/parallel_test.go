@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,24 +12,9 @@ import (
 
 	"github.com/trymetriqs/metriqs/lib/account"
 	"github.com/trymetriqs/metriqs/lib/problem"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 	"github.com/trymetriqs/metriqs/lib/web"
 )
-
-// releaseTogether runs f(i) for i in [0, n) in goroutines released at once.
-func releaseTogether(n int, f func(i int)) {
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
-}
 
 // 20 deletions of one account at once, with the same session and password: one wins; the
 // others are answered as any request after a deletion (401), or by the password-attempt
@@ -41,7 +25,7 @@ func TestParallelDeletionsOneWins(t *testing.T) {
 	sess := f.signUp(t, "twenty@example.com")
 	ctx := context.Background()
 	errs := make([]error, 20)
-	releaseTogether(20, func(i int) {
+	storetest.Together(20, func(i int) {
 		_, errs[i] = f.svc.Delete(ctx, httptest.NewRecorder(), sess, account.DeleteInput{Password: pw}, web.Client{})
 	})
 	wins := 0

@@ -4,29 +4,18 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
 	"testing"
 
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/store"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 // burst delivers token with each message id in msgIDs, all released at once, and returns the
 // status codes.
 func burst(h func(msgID string) int, msgIDs []string) []int {
 	codes := make([]int, len(msgIDs))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, id := range msgIDs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			codes[i] = h(id)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	storetest.Together(len(msgIDs), func(i int) { codes[i] = h(msgIDs[i]) })
 	return codes
 }
 

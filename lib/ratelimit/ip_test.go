@@ -3,7 +3,6 @@ package ratelimit
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -39,20 +38,11 @@ func TestIPv6LimitedByItsSlash64(t *testing.T) {
 	ctx := context.Background()
 	lim := Limit{Name: "test-ip", Max: 10, Window: time.Minute, ByIP: true}
 	var allowed atomic.Int64
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < 20; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			if l.Allow(ctx, lim, fmt.Sprintf("2001:db8:1:2:%x::%x", i, i+1)) == nil {
-				allowed.Add(1)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	storetest.Together(20, func(i int) {
+		if l.Allow(ctx, lim, fmt.Sprintf("2001:db8:1:2:%x::%x", i, i+1)) == nil {
+			allowed.Add(1)
+		}
+	})
 	if allowed.Load() != lim.Max {
 		t.Fatalf("%d of 20 addresses in one /64 allowed, want %d", allowed.Load(), lim.Max)
 	}

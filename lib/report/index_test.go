@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trymetriqs/metriqs/lib/metrics"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 // Deleting the user's last report while others are created, released together, 20 times:
@@ -18,15 +19,13 @@ func TestReportListNeverLeavesTheIndex(t *testing.T) {
 	ctx := context.Background()
 	for trial := 0; trial < 20; trial++ {
 		last := create(t, s, "u1")
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(4)
-		go func() { defer wg.Done(); <-start; _ = s.Delete(ctx, "u1", last.ID) }()
-		for range 3 {
-			go func() { defer wg.Done(); <-start; create(t, s, "u1") }()
-		}
-		close(start)
-		wg.Wait()
+		storetest.Together(4, func(i int) {
+			if i == 0 {
+				_ = s.Delete(ctx, "u1", last.ID)
+			} else {
+				create(t, s, "u1")
+			}
+		})
 		index := st.R.SMembers(ctx, st.IndexKey("u1")).Val()
 		for _, k := range keysButIndex(t, st, "u1") {
 			if k != s.listKey("u1") && !strings.HasPrefix(k, st.Key("report")+":") {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -73,18 +72,7 @@ func TestQuotaHoldsUnderParallelRequests(t *testing.T) {
 	s, _, st := newService(t, map[string]metrics.Fetcher{"demo": okSection("demo", 1)})
 	const n = 45
 	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = request(s, "u1", period.Spec{Preset: period.Last7Days})
-		}()
-	}
-	close(start)
-	wg.Wait()
+	storetest.Together(n, func(i int) { errs[i] = request(s, "u1", period.Spec{Preset: period.Last7Days}) })
 	ok, limited := 0, 0
 	for _, err := range errs {
 		switch problem.CodeOf(err) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/trymetriqs/metriqs/lib/metrics"
 	"github.com/trymetriqs/metriqs/lib/store"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 // later moves the service's clock past the generation deadline of reports created at now.
@@ -121,38 +122,29 @@ func TestRepairsRacingAFinishingJobHaveOneOutcome(t *testing.T) {
 		}
 		outs := s.fetchAll(ctx, "u1", r)
 		later(s)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
 		var mu sync.Mutex
 		repaired := 0
-		for i := 0; i < 20; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				switch {
-				case i == 10:
-					doc := *r
-					if err := s.finish(ctx, "u1", &doc, outs); err != nil {
-						t.Error(err)
-					}
-				case i%2 == 0:
-					n, err := s.RepairStuck(ctx)
-					if err != nil {
-						t.Error(err)
-					}
-					mu.Lock()
-					repaired += n
-					mu.Unlock()
-				default:
-					if _, err := s.Get(ctx, "u1", r.ID); err != nil {
-						t.Error(err)
-					}
+		storetest.Together(20, func(i int) {
+			switch {
+			case i == 10:
+				doc := *r
+				if err := s.finish(ctx, "u1", &doc, outs); err != nil {
+					t.Error(err)
 				}
-			}()
-		}
-		close(start)
-		wg.Wait()
+			case i%2 == 0:
+				n, err := s.RepairStuck(ctx)
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				repaired += n
+				mu.Unlock()
+			default:
+				if _, err := s.Get(ctx, "u1", r.ID); err != nil {
+					t.Error(err)
+				}
+			}
+		})
 		status := st.R.HGet(ctx, s.key(r.ID), "status").Val()
 		usage, _ := st.R.HGet(ctx, s.usageKey("u1"), "2026-11:reports").Int()
 		rec, err := s.load(ctx, r.ID)

@@ -3,26 +3,16 @@ package schedule
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
+
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 // parallel runs f(i) for i in [0, n) in n goroutines released together, and returns the
 // errors by i.
 func parallel(n int, f func(i int) error) []error {
 	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	storetest.Together(n, func(i int) { errs[i] = f(i) })
 	return errs
 }
 

@@ -2,12 +2,12 @@ package schedule
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/trymetriqs/metriqs/lib/period"
 	"github.com/trymetriqs/metriqs/lib/report"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 // The hourly tick fails a report whose job died (it stayed queued past its generation
@@ -23,23 +23,14 @@ func TestTickRepairsStuckReports(t *testing.T) {
 		t.Fatalf("a tick within the deadline: %+v, %v", res, err)
 	}
 	clk.set(clk.now().Add(report.GenerationDeadline + 1))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
 	var repaired atomic.Int64
-	for i := 0; i < 20; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			res, err := s.Tick(ctx)
-			if err != nil {
-				t.Error(err)
-			}
-			repaired.Add(int64(res.Repaired))
-		}()
-	}
-	close(start)
-	wg.Wait()
+	storetest.Together(20, func(int) {
+		res, err := s.Tick(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		repaired.Add(int64(res.Repaired))
+	})
 	if repaired.Load() != 1 {
 		t.Fatalf("20 ticks repaired %d times, want 1", repaired.Load())
 	}
