@@ -95,22 +95,15 @@ func TestSeenParallelOneVerdict(t *testing.T) {
 	seen(t, tr, uid, ids.New(), chromeMac)
 	var mu sync.Mutex
 	count := map[string]int{}
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Go(func() {
-			<-start
-			v, err := tr.Seen(context.Background(), uid, ids.New(), web.Client{UserAgent: firefoxWin})
-			if err != nil {
-				t.Error(err)
-			}
-			mu.Lock()
-			count[v]++
-			mu.Unlock()
-		})
-	}
-	close(start)
-	wg.Wait()
+	storetest.Together(20, func(int) {
+		v, err := tr.Seen(context.Background(), uid, ids.New(), web.Client{UserAgent: firefoxWin})
+		if err != nil {
+			t.Error(err)
+		}
+		mu.Lock()
+		count[v]++
+		mu.Unlock()
+	})
 	if count[device.Unfamiliar] != 1 || count[device.SameFamily] != 19 {
 		t.Fatalf("verdicts %v, want one new", count)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/notice"
 	"github.com/trymetriqs/metriqs/lib/provider"
 	"github.com/trymetriqs/metriqs/lib/seal"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 // mailPub counts the send-email jobs the mail service publishes.
@@ -70,18 +70,11 @@ func TestNeedsReauthNoticeOncePerFailure(t *testing.T) {
 	if got := kinds(t, ms, e.user); len(got) != 0 {
 		t.Fatalf("a first connection mailed %v", got)
 	}
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Go(func() {
-			<-start
-			if err := e.svc.RefusedAccess(ctx, e.user, provider.GitHub); err != nil {
-				t.Error(err)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
+	storetest.Together(20, func(int) {
+		if err := e.svc.RefusedAccess(ctx, e.user, provider.GitHub); err != nil {
+			t.Error(err)
+		}
+	})
 	got := kinds(t, ms, e.user)
 	if n := len(got[notice.KindNeedsReauth]); n != 1 || len(got) != 1 || pub.n.Load() != 1 {
 		t.Fatalf("%d reconnect notices (%v), %d published; want 1", n, got, pub.n.Load())
