@@ -34,7 +34,7 @@ type EmailChangeInput struct {
 var errSameEmail = problem.Invalid("new_email", "This is already your e-mail address.")
 
 // RequestEmailChange checks that the holder asks (password, and the second factor when 2FA is
-// on: ASVS 5.0 6.2.x re-authentication), then mails a confirmation link to the new address and
+// on: ASVS 5.0 7.5.1, full re-authentication before changing an attribute that recovers the account), then mails a confirmation link to the new address and
 // a notice to the old one. Nothing changes until the link is used. A taken address is 409
 // email_taken, as at signup: it tells no more than signup already does, to someone who had to
 // know this account's password first.
