@@ -5,8 +5,11 @@
 import { h, s } from './dom.js';
 import { metricValue, dayLabel, day } from './format.js';
 
-const W = 600;
-const H = 230;
+// The drawing's width in SVG units. On a phone it is about the width the chart is shown at, so
+// that its 11px tick labels stay 11 CSS px rather than shrinking with a 600-unit drawing
+// (they were 6px tall on a 360px screen); elsewhere the chart is at least 460px wide.
+const W = typeof window !== 'undefined' && window.innerWidth < 700 ? Math.max(260, window.innerWidth - 80) : 600;
+const H = W < 600 ? 200 : 230;
 const M = { top: 12, right: 14, bottom: 30, left: 58 };
 const DAY = 86_400_000;
 

@@ -1,0 +1,66 @@
+package browser
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// On the local server the integrations page lists the real providers it has no OAuth client
+// for as "Not configured here", naming the variables that enable them, with no Connect
+// button that could only fail; the configured sandbox can still be connected.
+func TestIntegrationsPageNamesWhatEnablesAProvider(t *testing.T) {
+	t.Parallel()
+	a := newAccount(t)
+	p := openTab(t)
+	p.SignIn(a.Email, a.Password)
+	p.Visit("/app/integrations")
+	p.WaitVisible(`[data-provider="stripe"][data-status="not_configured"]`)
+	got := p.Text(`[data-provider="stripe"]`)
+	if !strings.Contains(got, "Not configured here") || !strings.Contains(got, "STRIPE_CLIENT_ID and STRIPE_SECRET_KEY") {
+		t.Errorf("unconfigured Stripe reads %q", got)
+	}
+	if n := p.Count(`[data-provider="stripe"] [data-action="connect"]`); n != 0 {
+		t.Errorf("unconfigured Stripe offers %d Connect buttons", n)
+	}
+	if n := p.Count(`[data-provider="demo"] [data-action="connect"]`); n != 1 {
+		t.Errorf("the sandbox offers %d Connect buttons", n)
+	}
+	p.A11y()
+}
+
+// On a phone the report fills in without moving what is already on screen (layout shift
+// under Lighthouse's 0.1, measured by the browser's own layout-shift entries), and the
+// chart's tick labels are at least 11 CSS px tall, not a 600-unit drawing's scaled-down 6px.
+func TestReportOnAPhoneKeepsStillAndReadable(t *testing.T) {
+	t.Parallel()
+	a := newAccount(t)
+	p := openTab(t)
+	p.SignIn(a.Email, a.Password)
+	p.viewport(360, 740, chromedp.EmulateMobile)
+	defer p.viewport(1280, 860)
+	p.Intercept("*/api/reports/phone-report*", func(method string, _ *url.URL, _ string) *reply {
+		if method == "GET" {
+			return &reply{Status: 200, Type: "application/json", Body: reportFixture}
+		}
+		return nil
+	})
+	p.Visit("/app/reports/phone-report")
+	p.WaitVisible(".chart svg .chart-tick")
+	cls := Eval[float64](p, `new Promise((done) => { let sum = 0;
+		new PerformanceObserver((l) => { for (const e of l.getEntries()) if (!e.hadRecentInput) sum += e.value; })
+			.observe({ type: 'layout-shift', buffered: true });
+		requestAnimationFrame(() => requestAnimationFrame(() => done(sum))); })`)
+	if cls >= 0.1 {
+		t.Errorf("cumulative layout shift %.3f on a phone, want < 0.1", cls)
+	}
+	// The rendered size of a label: its font size in SVG units times the drawing's scale.
+	px := Eval[float64](p, `(() => { const svg = document.querySelector('.chart svg');
+		const unit = parseFloat(getComputedStyle(svg.querySelector('.chart-tick')).fontSize);
+		return unit * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; })()`)
+	if px < 11 {
+		t.Errorf("chart tick labels are %.1f CSS px on a phone, want at least 11", px)
+	}
+}
