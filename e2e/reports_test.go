@@ -115,8 +115,20 @@ func TestReportEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CSV does not parse: %v", err)
 	}
-	if len(rows) != 1+len(sec.Metrics) || rows[0][0] != "section" || rows[1][0] != "demo" {
-		t.Fatalf("CSV rows = %v", rows)
+	// The tidy layout (docs/metrics.md): a kpi row per metric, a series row per chart point
+	// with the comparison day beside it, a top row per number of a top list.
+	tables := map[string]int{}
+	for _, row := range rows[1:] {
+		if row[0] != "demo" {
+			t.Fatalf("CSV row of another section: %v", row)
+		}
+		tables[row[2]]++
+	}
+	if rows[0][0] != "section" || rows[0][2] != "table" || tables["kpi"] != len(sec.Metrics) || tables["series"] != 7*len(sec.Series) || tables["top:top_pages"] == 0 {
+		t.Fatalf("CSV rows per table = %v (%d metrics, %d series)", tables, len(sec.Metrics), len(sec.Series))
+	}
+	if cd := r.Header.Get("Content-Disposition"); !strings.Contains(cd, `filename="metriqs-report-`+doc.Period.Start+"-to-"+doc.Period.End+`.csv"`) || !strings.Contains(cd, "filename*=UTF-8''metriqs-report-") {
+		t.Fatalf("Content-Disposition = %q", cd)
 	}
 
 	list := c.Do("GET", "/api/reports", nil).Map()["reports"].([]any)

@@ -30,7 +30,7 @@ func show(w http.ResponseWriter, r *http.Request) error {
 	}
 	userID := session.From(r.Context()).UserID
 	if r.URL.Query().Get("format") == "csv" {
-		return web.CSV(w, "metriqs-report-"+id+".csv", func(buf web.Buffer) error {
+		return web.CSV(w, func(buf web.Buffer) (string, error) {
 			return svc.WriteCSV(r.Context(), buf, userID, id)
 		})
 	}

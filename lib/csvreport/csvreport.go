@@ -3,6 +3,7 @@
 package csvreport
 
 import (
+	"cmp"
 	"encoding/csv"
 	"io"
 	"strconv"
@@ -19,12 +20,24 @@ type Input struct {
 	Sections []metrics.Section
 }
 
-// Header is the first row; the columns are the contract of GET /api/reports/{id}?format=csv.
-var Header = []string{"section", "metric", "label", "value", "previous", "change_pct", "unit",
-	"period_start", "period_end", "previous_start", "previous_end"}
+// Header is the first row; the columns are the contract of GET /api/reports/{id}?format=csv
+// (docs/metrics.md, "CSV layout"). The layout is tidy: one observation a row, so that a
+// spreadsheet's pivot table or filter rebuilds each KPI card, chart and top list.
+//
+//   - table "kpi": a metric's totals; date empty; change is in change_unit ("percent", or
+//     "pp" for a rate).
+//   - table "series": one day of a chart; date is the day, previous_date the day of the
+//     comparison span at the same position, previous its value there.
+//   - table "top:<key>": one number of a top list; dimension is the row (a page, a query),
+//     key the column, label the list's title.
+//
+// The period columns repeat on every row so that any row stands alone.
+var Header = []string{"section", "source", "table", "key", "label", "date", "previous_date", "dimension",
+	"value", "previous", "change", "change_unit", "unit",
+	"period_start", "period_end", "previous_start", "previous_end", "compare"}
 
-// Write writes in as CSV. A failed section has no metrics and so no rows; a snapshot metric
-// (Stripe MRR) has empty previous and change_pct cells, as does a change from zero.
+// Write writes in as CSV. A failed section has no rows; a snapshot metric (Stripe MRR) has
+// empty previous and change cells, as does a change from zero.
 func Write(w io.Writer, in Input) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true // RFC 4180 §2: records end with CRLF
@@ -32,24 +45,99 @@ func Write(w io.Writer, in Input) error {
 		return err
 	}
 	p := in.Period
-	dates := []string{p.Start.String(), p.End.String(), p.PreviousStart.String(), p.PreviousEnd.String()}
+	tail := []string{p.Start.String(), p.End.String(), p.PreviousStart.String(), p.PreviousEnd.String(), string(p.Compare.OrDefault())}
 	for _, s := range in.Sections {
-		for _, m := range s.Metrics {
-			prev, change := number(m.Previous), ""
-			if m.ChangePct != nil {
-				change = number(*m.ChangePct)
-			}
-			if m.Snapshot {
-				prev, change = "", ""
-			}
-			row := append([]string{text(s.Provider), text(m.Key), text(m.Label), number(m.Value), prev, change, text(m.Unit)}, dates...)
-			if err := cw.Write(row); err != nil {
+		head := []string{text(s.Provider), text(sourceName(s))}
+		for _, r := range sectionRows(s) {
+			if err := cw.Write(append(append(append([]string{}, head...), r...), tail...)); err != nil {
 				return err
 			}
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// sectionRows are a section's rows from "table" to "unit".
+func sectionRows(s metrics.Section) [][]string {
+	var rows [][]string
+	for _, m := range s.Metrics {
+		rows = append(rows, kpiRow(m))
+	}
+	units := map[string]string{}
+	for _, m := range s.Metrics {
+		units[m.Key] = m.Unit
+	}
+	for _, se := range s.Series {
+		rows = append(rows, seriesRows(se, cmp.Or(units[se.Key], metrics.UnitCount))...)
+	}
+	for _, t := range s.Tables {
+		rows = append(rows, tableRows(t)...)
+	}
+	return rows
+}
+
+func kpiRow(m metrics.Metric) []string {
+	prev, change, unit := number(m.Previous), "", ""
+	switch {
+	case m.Snapshot:
+		prev = ""
+	case m.ChangePP != nil:
+		change, unit = number(*m.ChangePP), "pp"
+	case m.ChangePct != nil:
+		change, unit = number(*m.ChangePct), "percent"
+	}
+	return []string{"kpi", text(m.Key), text(m.Label), "", "", "", number(m.Value), prev, change, unit, text(m.Unit)}
+}
+
+// seriesRows pairs day i of the period with day i of the comparison span, as the chart does.
+func seriesRows(se metrics.Series, unit string) [][]string {
+	rows := make([][]string, 0, len(se.Points))
+	for i, pt := range se.Points {
+		prevDate, prev := "", ""
+		if i < len(se.Previous) {
+			prevDate, prev = se.Previous[i].Date.String(), number(se.Previous[i].Value)
+		}
+		rows = append(rows, []string{"series", text(se.Key), text(se.Label), pt.Date.String(), prevDate, "", number(pt.Value), prev, "", "", text(unit)})
+	}
+	return rows
+}
+
+// tableRows gives each numeric cell of a top list its row; the first column names the row.
+func tableRows(t metrics.Table) [][]string {
+	var rows [][]string
+	for _, r := range t.Rows {
+		if len(r) == 0 {
+			continue
+		}
+		for i := 1; i < len(r) && i < len(t.Columns); i++ {
+			v := strings.TrimSuffix(strings.ReplaceAll(r[i], ",", ""), "%")
+			if _, err := strconv.ParseFloat(v, 64); err != nil {
+				v = text(r[i]) // a text cell stays text
+			}
+			rows = append(rows, []string{"top:" + text(t.Key), text(t.Columns[i]), text(t.Title), "", "", text(r[0]), v, "", "", "", ""})
+		}
+	}
+	return rows
+}
+
+// sourceName is what the section covers, by name when the provider gave one.
+func sourceName(s metrics.Section) string {
+	if s.Source == nil {
+		return ""
+	}
+	return cmp.Or(s.Source.Name, s.Source.ID)
+}
+
+// FileName is the attachment's name: the period's dates, and the comparison when it is not
+// the default ("metriqs-report-2026-11-23-to-2026-11-29.csv"). ASCII only, so it needs no
+// encoding in Content-Disposition.
+func FileName(p period.Period) string {
+	name := "metriqs-report-" + p.Start.String() + "-to-" + p.End.String()
+	if p.Compare == period.PreviousYear {
+		name += "-vs-previous-year"
+	}
+	return name + ".csv"
 }
 
 // number formats a figure in full precision, with a dot, never in exponent form.

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"strings"
 
 	"github.com/trymetriqs/metriqs/lib/period"
 )
@@ -46,7 +47,10 @@ type Section struct {
 	Provider string `json:"provider"`
 	Status   string `json:"status"`
 	// Error says, in words a customer understands, why the section failed.
-	Error   string   `json:"error,omitempty"`
+	Error string `json:"error,omitempty"`
+	// Source names what the section covers (a GA4 property, a Search Console site, a Stripe
+	// account, GitHub repositories), so that a reader knows which of several it is.
+	Source  *Source  `json:"source,omitempty"`
 	Metrics []Metric `json:"metrics"`
 	Series  []Series `json:"series"`
 	Tables  []Table  `json:"tables,omitempty"`
@@ -63,6 +67,31 @@ func (s Section) MarshalJSON() ([]byte, error) {
 		s.Series = []Series{}
 	}
 	return json.Marshal(plain(s))
+}
+
+// Source is what a section covers: the provider's id for it, and a name to show when known.
+type Source struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+// Source is what sel chooses of provider, or nil when it chooses nothing there (the sandbox).
+func (sel Selection) Source(provider string) *Source {
+	var id string
+	switch provider {
+	case ProviderGA4:
+		id = sel.GA4Property
+	case ProviderSearchConsole:
+		id = sel.SearchConsoleSite
+	case ProviderStripe:
+		id = sel.StripeAccount
+	case ProviderGitHub:
+		id = strings.Join(sel.GitHubRepos, ", ")
+	}
+	if id == "" {
+		return nil
+	}
+	return &Source{ID: id}
 }
 
 // Metric is one figure for the period, with the same figure for the previous period.

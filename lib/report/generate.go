@@ -86,6 +86,9 @@ func (s *Service) fetchOne(ctx context.Context, userID, provider string, doc *Re
 	if err == nil {
 		var sec *metrics.Section
 		if sec, err = f.Fetch(ctx, hc, sel, doc.Period); err == nil {
+			if sec.Source == nil { // a fetcher that knows the name sets it itself
+				sec.Source = sel.Source(provider)
+			}
 			return outcome{section: *sec}
 		}
 	}

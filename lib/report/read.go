@@ -70,14 +70,15 @@ func (s *Service) remove(ctx context.Context, userID, id string) error {
 	return store.Err(err)
 }
 
-// WriteCSV writes the user's report as CSV, one row per metric per section.
-func (s *Service) WriteCSV(ctx context.Context, w io.Writer, userID, id string) error {
+// WriteCSV writes the user's report as CSV in the layout of csvreport.Header and returns the
+// file name to offer it under (csvreport.FileName).
+func (s *Service) WriteCSV(ctx context.Context, w io.Writer, userID, id string) (string, error) {
 	r, err := s.Get(ctx, userID, id)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !finished(r.Status) {
-		return ErrNotReady
+		return "", ErrNotReady
 	}
-	return csvreport.Write(w, csvreport.Input{Period: r.Period, Sections: r.Sections})
+	return csvreport.FileName(r.Period), csvreport.Write(w, csvreport.Input{Period: r.Period, Sections: r.Sections})
 }

@@ -254,16 +254,19 @@ func CheckOrigin(r *http.Request, appURL string) error {
 // Buffer is where a download is written before anything is sent.
 type Buffer = *bytes.Buffer
 
-// CSV writes a text/csv download named filename. The body is produced into a buffer first,
+// CSV writes a text/csv download under the name write returns. The body is produced into a buffer first,
 // so a failure halfway still becomes a clean JSON error instead of a truncated file.
-func CSV(w http.ResponseWriter, filename string, write func(Buffer) error) error {
+func CSV(w http.ResponseWriter, write func(Buffer) (filename string, err error)) error {
 	var buf bytes.Buffer
-	if err := write(&buf); err != nil {
+	filename, err := write(&buf)
+	if err != nil {
 		return err
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="`+strings.Map(safeFilename, filename)+`"`)
+	// RFC 6266: a plain ASCII name for every client, and the exact name (RFC 5987) for those
+	// that read filename*.
+	h.Set("Content-Disposition", `attachment; filename="`+strings.Map(safeFilename, filename)+`"; filename*=UTF-8''`+url.PathEscape(filename))
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
