@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/smtp"
 	"os"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ func TestMain(m *testing.M) {
 	os.Unsetenv("REDIS_URL")
 	os.Unsetenv("QSTASH_URL")
 	os.Unsetenv("APP_URL")
+	os.Unsetenv("SMTP_URL")
 	os.Setenv("METRIQS_ENV", "development")
 	var err error
 	srv, err = Start(Options{Addr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -46,6 +48,30 @@ func TestBannerSaysWhatItRunsOn(t *testing.T) {
 		if !strings.Contains(srv.Banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, srv.Banner)
 		}
+	}
+}
+
+// With no SMTP_URL the local server catches mail itself: the functions are pointed at the
+// catcher, the banner links the mailbox, and what is submitted shows on the mailbox page
+// beside the site.
+func TestMailCatcherByDefault(t *testing.T) {
+	if srv.Mail == nil || os.Getenv("SMTP_URL") != srv.Mail.SMTPURL() || !strings.HasPrefix(srv.Mail.SMTPURL(), "smtp://127.0.0.1:") {
+		t.Fatalf("SMTP_URL = %q, want the catcher's", os.Getenv("SMTP_URL"))
+	}
+	for _, want := range []string{"mail:    local catcher at " + srv.Mail.SMTPURL(), "\n  Mailbox: " + srv.URL + "/_dev/mail"} {
+		if !strings.Contains(srv.Banner, want) {
+			t.Errorf("banner lacks %q:\n%s", want, srv.Banner)
+		}
+	}
+	raw := "To: dev@example.com\r\nSubject: caught\r\n\r\nhello\r\n"
+	if err := smtp.SendMail(srv.Mail.Addr(), nil, "a@example.com", []string{"dev@example.com"}, []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	if code, body, _ := get(t, "/_dev/mail/api/messages?to=dev@example.com"); code != 200 || !strings.Contains(body, `"subject":"caught"`) {
+		t.Fatalf("mailbox API: %d %s", code, body)
+	}
+	if code, body, _ := get(t, "/_dev/mail"); code != 200 || !strings.Contains(body, ">caught</a>") {
+		t.Fatalf("mailbox page: %d %s", code, body)
 	}
 }
 
