@@ -64,3 +64,22 @@ func TestReportOnAPhoneKeepsStillAndReadable(t *testing.T) {
 		t.Errorf("chart tick labels are %.1f CSS px on a phone, want at least 11", px)
 	}
 }
+
+// Signing up with an address that has an account says so and links to signing in, keeping
+// where the user was going.
+func TestSignupWithATakenAddressLinksToSignIn(t *testing.T) {
+	t.Parallel()
+	a := newAccount(t)
+	p := openTab(t)
+	p.Visit("/signup?next=%2Fapp%2Fschedules")
+	p.Fill(`#signup-form [name="email"]`, a.Email)
+	p.Fill(`#signup-form [name="password"]`, "another long password 42")
+	p.Click(`#signup-form button[type="submit"]`)
+	p.WaitVisible(`#signup-form .field-error a, #signup-form .form-error a`)
+	if got := p.Text(`#signup-form .field-error, #signup-form .form-error`); got != "An account with this e-mail already exists. Sign in instead." {
+		t.Errorf("a taken address reads %q", got)
+	}
+	if href := Eval[string](p, `document.querySelector('#signup-form .field-error a, #signup-form .form-error a').getAttribute('href')`); href != "/login?next=%2Fapp%2Fschedules" {
+		t.Errorf("Sign in links to %q", href)
+	}
+}

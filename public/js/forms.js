@@ -20,7 +20,8 @@ export function clearErrors(form) {
 // reader users land on the problem.
 export function showError(form, err) {
   clearErrors(form);
-  const message = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+  // err.content, when a page set it, is the message with links in it (nodes and strings).
+  const message = err && err.content ? err.content : err instanceof ApiError || err instanceof Error ? err.message : String(err);
   const input = err && err.field ? fieldFor(form, err.field) : null;
   if (input instanceof HTMLElement && !input.hidden && !input.closest('[hidden]')) {
     const id = `${input.id || input.name}-error`;
