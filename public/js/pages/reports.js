@@ -17,7 +17,7 @@ let pollTimer = 0;
 setUpRange();
 onSubmit(form, 'Creating…', async (v) => {
   const period = v.period === 'custom' ? { start: v.start, end: v.end } : v.period;
-  const res = await post('/api/reports', { period });
+  const res = await post('/api/reports', { period, compare: v.compare || 'previous_period' });
   window.location.assign(`/app/reports/${encodeURIComponent(res.id)}`);
 });
 
