@@ -80,7 +80,7 @@ export function lineChart({ title, points, unit = 'count', previous = [], start,
   const d = path(pts);
   const base = invert ? M.top + ih : y(Math.max(lo, Math.min(0, hi)));
   const [a0, a1] = [pts[0].t, pts[pts.length - 1].t];
-  if (prev.length) svg.append(s('path', { class: 'chart-line chart-line-previous', d: path(prev) }));
+  if (prev.length) svg.append(s('path', { class: 'chart-line-previous', d: path(prev) }));
   svg.append(
     s('path', { class: 'chart-area', d: `${d} L${x(a1).toFixed(1)} ${base.toFixed(1)} L${x(a0).toFixed(1)} ${base.toFixed(1)} Z` }),
     s('path', { class: 'chart-line', d }),
@@ -151,7 +151,7 @@ function legend(compareName) {
     s('line', { class: cls, x1: 0, x2: 24, y1: 4, y2: 4 }));
   return h('ul', { class: 'chart-legend' },
     h('li', null, sample('chart-line'), 'This period (solid)'),
-    h('li', null, sample('chart-line chart-line-previous'), `${compareName} (dashed)`));
+    h('li', null, sample('chart-line-previous'), `${compareName} (dashed)`));
 }
 
 function dataTable(title, pts, unit, prev = [], compareName = '') {

@@ -88,7 +88,13 @@ function render(r) {
       h('p', null, 'No integration was connected when this report was made. ', h('a', { href: '/app/integrations' }, 'Connect one'), ', then create a new report.'),
     ));
   }
-  sections.forEach((sec, i) => body.push(section(sec, i, p)));
+  // Heading ids: sec-<provider>, then sec-<provider>-2… for a provider's further sources.
+  const seen = new Map();
+  for (const sec of sections) {
+    const n = (seen.get(sec.provider) || 0) + 1;
+    seen.set(sec.provider, n);
+    body.push(section(sec, n > 1 ? `sec-${sec.provider}-${n}` : `sec-${sec.provider}`, p));
+  }
 
   replace(root, head, printed, ...body);
 }
@@ -97,11 +103,10 @@ function days(start, end) {
   return Math.round((day(end) - day(start)) / 86_400_000) + 1;
 }
 
-function section(sec, index, period) {
+function section(sec, hid, period) {
   const name = providerName(sec.provider);
   // Several sources of one provider make several sections: the heading names the source.
   const source = sec.source && (sec.source.name || sec.source.id);
-  const hid = `sec-${index}`;
   const compareName = period.compare === 'previous_year' ? 'A year earlier' : 'Period before';
   const failed = sec.status && sec.status !== 'ok' && sec.status !== 'ready';
   const units = new Map((sec.metrics || []).map((m) => [m.key, m]));
