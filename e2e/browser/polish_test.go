@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -82,4 +83,41 @@ func TestSignupWithATakenAddressLinksToSignIn(t *testing.T) {
 	if href := Eval[string](p, `document.querySelector('#signup-form .field-error a, #signup-form .form-error a').getAttribute('href')`); href != "/login?next=%2Fapp%2Fschedules" {
 		t.Errorf("Sign in links to %q", href)
 	}
+}
+
+// Settings › Security: the three subsections are sections; the recovery codes have a Print
+// button that prints the codes alone; "I have saved my codes" leaves the keyboard on the 2FA
+// panel's heading, not at the top of the page.
+func TestRecoveryCodesPrintAndKeepFocus(t *testing.T) {
+	t.Parallel()
+	a := newAccount(t)
+	p := openTab(t)
+	p.SignIn(a.Email, a.Password)
+	totpCodes, _ := enableTwoFactor(t, p, a.Password, "")
+	wantFocus(t, p, "twofa-title", "I have saved my codes")
+	if n := p.Count(`#security section.subsection[aria-labelledby]`); n != 3 {
+		t.Errorf("%d subsections of Security are sections", n)
+	}
+	if n := p.Count(`#security div[aria-labelledby]:not([role])`); n != 0 {
+		t.Errorf("%d plain divs carry aria-labelledby", n)
+	}
+
+	p.Fill("#recovery-password", a.Password)
+	p.Fill("#recovery-code", totpCodes.next())
+	p.Click("#recovery-form button[type=submit]")
+	p.WaitVisible("#codes-print")
+	Eval[bool](p, `(window.print = () => { window.printed = document.documentElement.classList.contains('print-codes'); }, true)`)
+	p.Click("#codes-print")
+	if !Eval[bool](p, `window.printed === true`) {
+		t.Fatal("Print did not print with the codes-only stylesheet on")
+	}
+	call(p, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+	seen := Eval[[]string](p, `[getComputedStyle(document.querySelector('.site-header, header')).visibility,
+		getComputedStyle(document.querySelector('#recovery-codes .codes li')).visibility]`)
+	call(p, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""})
+	if seen[0] != "hidden" || seen[1] != "visible" {
+		t.Errorf("printing shows the header %s and the codes %s, want only the codes", seen[0], seen[1])
+	}
+	p.Click("#codes-done")
+	wantFocus(t, p, "twofa-title", "I have saved my codes (after new codes)")
 }

@@ -178,9 +178,25 @@ function showCodes(codes, title) {
     h('div', { class: 'form-actions' },
       h('button', { type: 'button', class: 'btn', onclick: (ev) => copied(ev.currentTarget, codes.join('\n')) }, 'Copy codes'),
       h('button', { type: 'button', class: 'btn', onclick: () => download('metriqs-recovery-codes.txt', text) }, 'Download'),
-      h('button', { type: 'button', class: 'btn btn-primary', id: 'codes-done', onclick: twoFactor }, 'I have saved my codes')),
+      h('button', { type: 'button', class: 'btn', id: 'codes-print', onclick: printCodes }, 'Print'),
+      h('button', { type: 'button', class: 'btn btn-primary', id: 'codes-done', onclick: codesSaved }, 'I have saved my codes')),
   ));
   $('#codes-title').focus();
+}
+
+// codesSaved puts the 2FA panel back and keeps the keyboard there, on its heading: the button
+// that had focus is gone, and focus must not fall back to the top of the page.
+function codesSaved() {
+  twoFactor();
+  $('#twofa-title').focus();
+}
+
+// printCodes prints the recovery codes alone: the print stylesheet shows only #recovery-codes
+// while <html> has .print-codes.
+function printCodes() {
+  document.documentElement.classList.add('print-codes');
+  window.addEventListener('afterprint', () => document.documentElement.classList.remove('print-codes'), { once: true });
+  window.print();
 }
 
 async function copied(button, text) {
