@@ -57,6 +57,17 @@ func TestMainFlow(t *testing.T) {
 	if n := p.Count(".chart svg path.chart-line"); n == 0 {
 		t.Fatal("no chart")
 	}
+	// The comparison span is a second, dashed line, named in the legend in words; a rate
+	// changes in percentage points.
+	if n := p.Count(".chart svg path.chart-line-previous"); n == 0 {
+		t.Fatal("no comparison line")
+	}
+	if got := p.Text(".chart-legend"); !strings.Contains(got, "Period before (dashed)") {
+		t.Fatalf("legend reads %q", got)
+	}
+	if got := p.Text(`[data-metric="conversion_rate"] .badge [aria-hidden]`); !strings.HasSuffix(got, " pp") {
+		t.Fatalf("conversion rate change reads %q, want percentage points", got)
+	}
 	name, csv := p.WaitDownload(func() { p.Click(`a[href*="format=csv"]`) })
 	if !strings.HasSuffix(name, ".csv") || !strings.Contains(string(csv), ",") || !strings.Contains(string(csv), "demo") {
 		t.Fatalf("CSV %q: %q", name, csv)
