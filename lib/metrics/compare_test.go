@@ -38,3 +38,16 @@ func TestRatesChangeInPoints(t *testing.T) {
 		t.Errorf("a count has change_pp %v", *m.ChangePP)
 	}
 }
+
+// A section names what it covers from the customer's choices; the sandbox chooses nothing.
+func TestSelectionSource(t *testing.T) {
+	sel := Selection{GA4Property: "properties/123", SearchConsoleSite: "sc-domain:example.com", StripeAccount: "acct_1", GitHubRepos: []string{"o/a", "o/b"}}
+	for provider, want := range map[string]string{ProviderGA4: "properties/123", ProviderSearchConsole: "sc-domain:example.com", ProviderStripe: "acct_1", ProviderGitHub: "o/a, o/b"} {
+		if got := sel.Source(provider); got == nil || got.ID != want {
+			t.Errorf("%s: source %+v, want %q", provider, got, want)
+		}
+	}
+	if got := sel.Source(ProviderDemo); got != nil {
+		t.Errorf("demo source %+v", got)
+	}
+}
