@@ -16,7 +16,7 @@ const list = $('#schedules');
 
 fillSelects();
 onSubmit(form, 'Creating…', async (v) => {
-  const body = { cadence: v.cadence, hour: Number(v.hour), timezone: v.timezone };
+  const body = { cadence: v.cadence, hour: Number(v.hour), timezone: v.timezone, compare: v.compare || 'previous_period' };
   if (v.cadence === 'weekly') body.weekday = Number(v.weekday);
   else body.day = Number(v.day);
   await post('/api/schedules', body);
@@ -92,7 +92,8 @@ function describe(sc) {
   const when = sc.cadence === 'weekly'
     ? `Every ${typeof sc.weekday === 'number' ? WEEKDAYS[sc.weekday] : sc.weekday}`
     : `Monthly on the ${ordinal(sc.day)}`;
-  return `${when} at ${hourLabel(sc.hour)} (${sc.timezone})`;
+  const against = sc.compare === 'previous_year' ? ', against a year earlier' : '';
+  return `${when} at ${hourLabel(sc.hour)} (${sc.timezone})${against}`;
 }
 
 function hourLabel(hh) { return `${String(hh).padStart(2, '0')}:00`; }
