@@ -39,7 +39,14 @@ func TestSendEmailJobSendsOnce(t *testing.T) {
 	if m.Subject != "Grüße "+n || !strings.Contains(m.Text, "Probe "+n) || !strings.Contains(m.HTML, "Probe "+n) || len(m.Headers["Message-Id"]) != 1 {
 		t.Fatalf("mail = %+v", m)
 	}
-	recs, err := mail.Sent(ctx, user)
+	// The catcher has the message a moment before the job records it sent: poll, bounded.
+	var recs []mail.Record
+	for range 200 {
+		if recs, err = mail.Sent(ctx, user); err != nil || (len(recs) == 1 && recs[0].Status == mail.StatusSent) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if err != nil || len(recs) != 1 || recs[0].Status != mail.StatusSent {
 		t.Fatalf("records %+v, %v", recs, err)
 	}
