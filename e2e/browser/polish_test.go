@@ -95,6 +95,9 @@ func TestRecoveryCodesPrintAndKeepFocus(t *testing.T) {
 	p.SignIn(a.Email, a.Password)
 	totpCodes, _ := enableTwoFactor(t, p, a.Password, "")
 	wantFocus(t, p, "twofa-title", "I have saved my codes")
+	if got := p.Text("#codes-left"); got != "10 of 10 recovery codes left." {
+		t.Errorf("the 2FA panel says %q", got)
+	}
 	if n := p.Count(`#security section.subsection[aria-labelledby]`); n != 3 {
 		t.Errorf("%d subsections of Security are sections", n)
 	}

@@ -28,6 +28,9 @@ type User struct {
 	// EmailBounced is the address mail to the account bounced at (a 5xx from the receiving
 	// server), when it did: GET /api/me sets it (Links.Me) for the banner.
 	EmailBounced string `json:"email_bounced,omitempty"`
+	// RecoveryCodesLeft is how many unused recovery codes the account has, only with 2FA on
+	// and only in GET /api/me (Links.Me), so Settings can say when to make new ones.
+	RecoveryCodesLeft *int64 `json:"recovery_codes_left,omitempty"`
 	// TimeZone is an IANA name; reports and schedules are computed in it.
 	TimeZone string `json:"timezone"`
 }

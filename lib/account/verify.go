@@ -12,6 +12,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/mail"
 	"github.com/trymetriqs/metriqs/lib/onetime"
 	"github.com/trymetriqs/metriqs/lib/session"
+	"github.com/trymetriqs/metriqs/lib/store"
 	"github.com/trymetriqs/metriqs/lib/web"
 )
 
@@ -118,6 +119,13 @@ func (l *Links) Me(ctx context.Context, uid string) (*User, error) {
 	}
 	if bounced && b.Address == u.Email {
 		u.EmailBounced = b.Address
+	}
+	if u.TOTPEnabled {
+		left, err := l.st.R.SCard(ctx, l.recoveryKey(uid)).Result()
+		if err != nil {
+			return nil, store.Err(fmt.Errorf("account: count recovery codes of %s: %w", uid, err))
+		}
+		u.RecoveryCodesLeft = &left
 	}
 	return u, nil
 }

@@ -115,6 +115,8 @@ function twoFactor() {
     h('div', { id: 'twofa-status' }),
     h('p', { class: 'status-line' }, h('span', { class: 'badge status-connected', id: 'totp-on' }, 'On'),
       h('span', null, 'Signing in needs your password and a code from your authenticator app.')),
+    Number.isInteger(user.recovery_codes_left) ? h('p', { id: 'codes-left', class: user.recovery_codes_left < 3 ? 'notice notice-warn' : 'muted' },
+      `${user.recovery_codes_left} of 10 recovery codes left.`, user.recovery_codes_left < 3 ? ' Make a new set below before they run out.' : '') : null,
     h('div', { class: 'form-row wide' }, regen, off),
   );
 }
@@ -170,6 +172,7 @@ function enrol(e) {
 // showCodes shows recovery codes, once, with copy and download.
 function showCodes(codes, title) {
   const box = $('#twofa');
+  user.recovery_codes_left = codes.length; // a fresh set: the count GET /api/me would now give
   const text = `Metriqs recovery codes for ${user.email}\nEach code works once. Keep them somewhere safe.\n\n${codes.join('\n')}\n`;
   replace(box, h('div', { class: 'card', id: 'recovery-codes', role: 'region', 'aria-labelledby': 'codes-title' },
     h('h4', { id: 'codes-title', tabindex: '-1' }, title),
