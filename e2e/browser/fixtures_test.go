@@ -351,9 +351,9 @@ func TestReportsListAndNewReport(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	want := []string{
-		`{"period":{"start":"2025-01-01","end":"2026-11-27"}}`,
-		`{"period":{"start":"2024-01-01","end":"2026-11-27"}}`,
-		`{"period":"last_28_days"}`,
+		`{"period":{"start":"2025-01-01","end":"2026-11-27"},"compare":"previous_period"}`,
+		`{"period":{"start":"2024-01-01","end":"2026-11-27"},"compare":"previous_period"}`,
+		`{"period":"last_28_days","compare":"previous_period"}`,
 	}
 	if strings.Join(posts, "\n") != strings.Join(want, "\n") {
 		t.Errorf("the page sent:\n%s\nwant:\n%s", strings.Join(posts, "\n"), strings.Join(want, "\n"))
@@ -418,8 +418,8 @@ func TestSchedulesPage(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	want := []string{
-		`{"cadence":"weekly","hour":8,"timezone":"Europe/Paris","weekday":1}`,
-		`{"cadence":"monthly","hour":8,"timezone":"Europe/Paris","day":31}`,
+		`{"cadence":"weekly","hour":8,"timezone":"Europe/Paris","compare":"previous_period","weekday":1}`,
+		`{"cadence":"monthly","hour":8,"timezone":"Europe/Paris","compare":"previous_period","day":31}`,
 		`DELETE id=s0`,
 	}
 	if strings.Join(sent, "\n") != strings.Join(want, "\n") {
