@@ -35,6 +35,14 @@ func ParseCompare(s string) (Compare, error) {
 	return "", problem.Invalid(compareField, fmt.Sprintf("compare must be %q or %q, not %q.", PreviousPeriod, PreviousYear, s))
 }
 
+// OrDefault is c, or PreviousPeriod when c is unset (records stored before compare existed).
+func (c Compare) OrDefault() Compare {
+	if c == "" {
+		return PreviousPeriod
+	}
+	return c
+}
+
 // UnmarshalJSON reads a compare string; null is the default, an empty string a mistake.
 func (c *Compare) UnmarshalJSON(b []byte) error {
 	var s *string
