@@ -24,8 +24,8 @@ type Links struct {
 	enqueue func(context.Context, mail.Message) error
 	appURL  string
 	// bounces are lib/mail's bounce records (mail.Bounce, mail.ClearBounce).
-	bounce      func(context.Context, string) (mail.BounceInfo, bool, error)
-	unbounce    func(context.Context, string) error
+	bounce   func(context.Context, string) (mail.BounceInfo, bool, error)
+	unbounce func(context.Context, string) error
 	// resetFloor is the least time a reset request takes, known address or not (reset.go).
 	resetFloor time.Duration
 }
