@@ -4,7 +4,9 @@
 package e2e
 
 import (
+	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,16 +17,20 @@ func TestMain(m *testing.M) { os.Exit(devtest.Main(m)) }
 
 // unchangedFor runs refused requests and fails if they changed any of the user's stored data.
 // Only the traces every authenticated request leaves may move: the security log, the usage
-// counter and the session records' last-seen times. Scoped to the user, it is safe beside
-// parallel tests.
+// counter and the session records' last-seen times. The user's mail records are compared by
+// message only: the send job settles earlier messages in the background (queued → sent), but a
+// refused request must not queue one. Scoped to the user, it is safe beside parallel tests.
 func unchangedFor(t *testing.T, userID string, refused func()) {
 	t.Helper()
-	before := devtest.Snapshot(t, userID)
+	before, mailBefore := devtest.Snapshot(t, userID), mailKeys(t, userID)
 	refused()
-	after := devtest.Snapshot(t, userID)
+	after, mailAfter := devtest.Snapshot(t, userID), mailKeys(t, userID)
+	if !slices.Equal(mailBefore, mailAfter) {
+		t.Errorf("refused requests queued mail: before %v, after %v", mailBefore, mailAfter)
+	}
 	activity := func(k string) bool {
 		k = strings.TrimPrefix(k, devtest.Store.Prefix())
-		return strings.HasSuffix(k, ":audit") || strings.HasSuffix(k, ":usage") || strings.HasPrefix(k, "sess:")
+		return strings.HasSuffix(k, ":audit") || strings.HasSuffix(k, ":usage") || strings.HasPrefix(k, "sess:") || strings.HasSuffix(k, ":mail")
 	}
 	for k, v := range after {
 		if !activity(k) && before[k] != v {
@@ -36,4 +42,15 @@ func unchangedFor(t *testing.T, userID string, refused func()) {
 			t.Errorf("refused requests deleted %s", k)
 		}
 	}
+}
+
+// mailKeys lists the keys of the messages queued for the user, sorted.
+func mailKeys(t *testing.T, userID string) []string {
+	t.Helper()
+	keys, err := devtest.Store.R.HKeys(context.Background(), devtest.Store.Key("user", userID, "mail")).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -77,7 +77,7 @@ func TestSignupWithATakenAddressLinksToSignIn(t *testing.T) {
 	p.Fill(`#signup-form [name="password"]`, "another long password 42")
 	p.Click(`#signup-form button[type="submit"]`)
 	p.WaitVisible(`#signup-form .field-error a, #signup-form .form-error a`)
-	if got := p.Text(`#signup-form .field-error, #signup-form .form-error`); got != "An account with this e-mail already exists. Sign in instead." {
+	if got := p.Text(`#signup-form .field-error, #signup-form .form-error`); got != "An account with this e-mail address already exists. Sign in instead." {
 		t.Errorf("a taken address reads %q", got)
 	}
 	if href := Eval[string](p, `document.querySelector('#signup-form .field-error a, #signup-form .form-error a').getAttribute('href')`); href != "/login?next=%2Fapp%2Fschedules" {

@@ -21,6 +21,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/integration"
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/mail"
+	"github.com/trymetriqs/metriqs/lib/onetime"
 	"github.com/trymetriqs/metriqs/lib/ratelimit"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/session"
@@ -154,7 +155,8 @@ func (s *Service) backstop(ctx context.Context, userID string) error {
 	return store.Err(err)
 }
 
-// keysOf lists every key that belongs to the user: the user's index, the index itself, and
+// keysOf lists every key that belongs to the user: the user's index, the index itself, the
+// live one-time tokens (short-lived, so outside the index), and
 // the rate-limit counters kept under the user's id and e-mail address. Counter keys hold only
 // a hash of their subject, so neither the index nor Verify's text search would find them:
 // every per-user limit must be listed here.
@@ -165,6 +167,11 @@ func (s *Service) keysOf(ctx context.Context, userID string) ([]string, error) {
 	}
 	keys = append(keys, s.st.IndexKey(userID))
 	keys = append(keys, escapedBefore(s.st, userID)...)
+	tokens, err := onetime.New(s.st).KeysOf(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	keys = append(keys, tokens...)
 	keys = append(keys, s.accounts.UserLimitKeys(userID)...)
 	limits := ratelimit.New(s.st)
 	keys = append(keys, limits.Key(report.RequestLimit, userID), limits.Key(integration.ConnectLimit, userID))

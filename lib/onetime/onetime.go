@@ -71,6 +71,27 @@ func (t *Tokens) PointerKey(p Purpose, userID string) string {
 	return t.st.Key("user", userID, "token", string(p))
 }
 
+// Purposes are every purpose, for finding all of a user's live tokens.
+var Purposes = []Purpose{PasswordReset, VerifyEmail, ChangeEmail}
+
+// KeysOf names the user's live tokens (each purpose's pointer and the claim it points to), so
+// that account deletion removes them at once rather than leaving links live until they expire.
+func (t *Tokens) KeysOf(ctx context.Context, userID string) ([]string, error) {
+	var keys []string
+	for _, p := range Purposes {
+		ptr := t.PointerKey(p, userID)
+		hash, err := t.st.R.Get(ctx, ptr).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, fmt.Errorf("onetime: read newest %s token: %w", p, store.Err(err))
+		}
+		keys = append(keys, ptr)
+		if hash != "" {
+			keys = append(keys, t.Key(p, hash))
+		}
+	}
+	return keys, nil
+}
+
 // Issue makes a token for c.UserID, valid for ttl, and voids the user's previous one of p (its
 // claim is deleted in the same transaction; one issued in parallel is voided by the pointer,
 // which Peek checks).

@@ -17,7 +17,7 @@ onSubmit($('#signup-form'), 'Creating your account…', async (v) => {
     // The address has an account: the way on is signing in, so the message links there
     // (keeping ?next=, so the sign-in lands where signing up would have).
     if (err.code === 'email_taken') {
-      err.content = ['An account with this e-mail already exists. ', h('a', { href: `/login${window.location.search}` }, 'Sign in'), ' instead.'];
+      err.content = ['An account with this e-mail address already exists. ', h('a', { href: `/login${window.location.search}` }, 'Sign in'), ' instead.'];
     }
     throw err;
   }
