@@ -97,6 +97,9 @@ func (s *Service) Deliver(ctx context.Context, body []byte, out Outbox) error {
 func (s *Service) claim(ctx context.Context, userID, key string) (*claim, error) {
 	c := &claim{userID: userID, token: ids.New()}
 	found, err := s.update(ctx, userID, key, func(r *stored) (bool, error) {
+		// update calls this again when another delivery's write aborted the transaction: what
+		// an aborted attempt claimed must not survive into an attempt that finds it settled.
+		c.rec = stored{}
 		now := s.now()
 		switch {
 		case r.settled():
