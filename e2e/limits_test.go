@@ -405,13 +405,17 @@ func TestLoginBurstComparesAtMostTen(t *testing.T) {
 		}
 		statuses[i] = devtest.NewClient(t).Do("POST", "/api/auth/login", map[string]string{"email": email, "password": pw}).StatusCode
 	})
-	wrong, limited := 0, 0
+	// On a loaded machine a request can pass its deadline (503, nothing answered): it may or may
+	// not have been counted and compared, so it widens the bounds below but never the limit.
+	wrong, limited, unavailable := 0, 0, 0
 	for i, s := range statuses {
 		switch {
 		case s == 401 && i != 10:
 			wrong++
 		case s == 429:
 			limited++
+		case s == 503:
+			unavailable++
 		case i != 10 || s != 200:
 			t.Fatalf("attempt %d: status %d (all %v)", i, s, statuses)
 		}
@@ -420,14 +424,14 @@ func TestLoginBurstComparesAtMostTen(t *testing.T) {
 	if statuses[10] == 200 {
 		succeeded = 1
 	}
-	if wrong > 10 || wrong+limited+succeeded != 21 {
+	if wrong > 10 || wrong+limited+succeeded+unavailable != 21 {
 		t.Fatalf("%d wrong passwords compared, %d refused: %v", wrong, limited, statuses)
 	}
-	if n := countType(t, uid, "sign_in_failed"); n != wrong {
-		t.Fatalf("%d sign_in_failed events for %d compared attempts", n, wrong)
+	if n := countType(t, uid, "sign_in_failed"); n < wrong || n > wrong+unavailable || n > 10 {
+		t.Fatalf("%d sign_in_failed events for %d compared attempts (%d unanswered)", n, wrong, unavailable)
 	}
-	if n := counter(t, docLoginAccount, email); n != int64(21-succeeded) {
-		t.Fatalf("login-account counter = %d, want %d (every attempt, less the success)", n, 21-succeeded)
+	if n := counter(t, docLoginAccount, email); n < int64(21-succeeded-unavailable) || n > int64(21-succeeded) {
+		t.Fatalf("login-account counter = %d, want %d (every attempt, less the success; %d unanswered)", n, 21-succeeded, unavailable)
 	}
 	devtest.Want(t, devtest.NewClient(t).Do("POST", "/api/auth/login", map[string]string{"email": email, "password": "one more guess"}), 429, "rate_limited")
 }
