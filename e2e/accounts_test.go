@@ -24,8 +24,14 @@ const goodPassword = "correct horse battery staple"
 func signUp(t *testing.T) (*devtest.Client, map[string]any) {
 	t.Helper()
 	c := devtest.NewClient(t)
-	email := newEmail()
-	r := c.Do("POST", "/api/auth/signup", map[string]string{"email": email, "password": goodPassword, "name": "Ada"})
+	r := c.Do("POST", "/api/auth/signup", map[string]string{"email": newEmail(), "password": goodPassword, "name": "Ada"})
+	if r.StatusCode == http.StatusServiceUnavailable {
+		// Seen in CI: a signup past its 9 s deadline on a loaded 2-core machine while the
+		// parallel tests run (not yet explained; see the session note). The tests that use
+		// this helper are about what follows the signup, so they try once more, visibly.
+		t.Logf("signup answered 503, trying once more: %s", r.Body)
+		r = c.Do("POST", "/api/auth/signup", map[string]string{"email": newEmail(), "password": goodPassword, "name": "Ada"})
+	}
 	devtest.Want(t, r, http.StatusCreated, "")
 	return c, r.Map()["user"].(map[string]any)
 }
