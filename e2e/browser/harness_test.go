@@ -254,7 +254,21 @@ func (p *Tab) Fill(sel, value string) {
 // Select sets a <select> or a date input to value.
 func (p *Tab) Select(sel, value string) {
 	p.t.Helper()
-	p.do(chromedp.SetValue(chromedp.CSS(sel), value))
+	// A page module may fill a select's options after the load event (after awaiting the
+	// API): until the wanted option exists, Chrome refuses the value ("could not set value").
+	var err error
+	for range 50 {
+		ctx, cancel := context.WithTimeout(p.ctx, step)
+		err = chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.SetValue(chromedp.CSS(sel), value))
+		cancel()
+		if err == nil || !(staleNode(err) || strings.Contains(err.Error(), "could not set value")) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		p.t.Fatalf("select %s = %s: %v (page %s)", sel, value, err, p.location())
+	}
 }
 
 // Click clicks the element sel once it is visible.
