@@ -1,0 +1,121 @@
+package billing
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/trymetriqs/metriqs/lib/store"
+)
+
+// Subscription is the account's subscription as Stripe last told us (the webhook handler
+// fetches it from Stripe on every event, so this is never built from event order). An account
+// that never subscribed, or whose subscription ended, reads as Plan "free", Status "none".
+type Subscription struct {
+	Plan              string    `json:"plan"`               // lib/plan id: "free", "pro"
+	Interval          string    `json:"interval,omitempty"` // "month" or "year"; "" on free
+	Status            string    `json:"status"`             // Stripe's: active, trialing, past_due, unpaid, canceled, incomplete…; "none"
+	CurrentPeriodEnd  time.Time `json:"current_period_end,omitzero"`
+	PastDueSince      time.Time `json:"past_due_since,omitzero"` // first time we saw past_due/unpaid; zero once paid
+	CancelAtPeriodEnd bool      `json:"cancel_at_period_end"`
+	CustomerID        string    `json:"-"` // Stripe cus_…
+	SubscriptionID    string    `json:"-"` // Stripe sub_…
+	UpdatedAt         time.Time `json:"-"`
+}
+
+// Free is the subscription of an account that pays nothing.
+func Free() Subscription { return Subscription{Plan: "free", Status: "none"} }
+
+// Paying reports whether Stripe is billing the account (the subscription is not over).
+func (s Subscription) Paying() bool {
+	switch s.Status {
+	case "active", "trialing", "past_due", "unpaid":
+		return true
+	}
+	return false
+}
+
+// subKey holds the account's subscription; it belongs to the user (in their index), so
+// account deletion removes it with everything else.
+func (b *Store) subKey(userID string) string { return b.st.Key("user", userID, "subscription") }
+
+// Subscription reads the account's subscription; Free() when there is none.
+func (b *Store) Subscription(ctx context.Context, userID string) (Subscription, error) {
+	f, err := b.st.R.HGetAll(ctx, b.subKey(userID)).Result()
+	if err != nil {
+		return Subscription{}, store.Err(err)
+	}
+	if len(f) == 0 {
+		return Free(), nil
+	}
+	return subscriptionOf(f), nil
+}
+
+func subscriptionOf(f map[string]string) Subscription {
+	return Subscription{Plan: f["plan"], Interval: f["interval"], Status: f["status"],
+		CurrentPeriodEnd: unixField(f["current_period_end"]), PastDueSince: unixField(f["past_due_since"]),
+		CancelAtPeriodEnd: f["cancel_at_period_end"] == "1", CustomerID: f["customer_id"],
+		SubscriptionID: f["subscription_id"], UpdatedAt: unixField(f["updated_at"])}
+}
+
+func unixField(v string) time.Time {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(n, 0).UTC()
+}
+
+func unixOf(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// putSubscription writes s whole, in the user's index, in one MULTI.
+func (b *Store) putSubscription(ctx context.Context, p redis.Pipeliner, userID string, s Subscription) {
+	k := b.subKey(userID)
+	p.Del(ctx, k)
+	p.HSet(ctx, k, "plan", s.Plan, "interval", s.Interval, "status", s.Status,
+		"current_period_end", unixOf(s.CurrentPeriodEnd), "past_due_since", unixOf(s.PastDueSince),
+		"cancel_at_period_end", boolField(s.CancelAtPeriodEnd), "customer_id", s.CustomerID,
+		"subscription_id", s.SubscriptionID, "updated_at", unixOf(s.UpdatedAt))
+	b.st.Own(ctx, p, userID, k)
+}
+
+func boolField(v bool) string {
+	if v {
+		return "1"
+	}
+	return "0"
+}
+
+// SetSubscription stores the account's subscription as fetched from Stripe. PastDueSince is
+// kept from the stored state while the subscription stays past due (Stripe does not say when
+// it became so), set now when it first does, and cleared when it recovers.
+func (b *Store) SetSubscription(ctx context.Context, userID string, s Subscription) error {
+	old, err := b.Subscription(ctx, userID)
+	if err != nil {
+		return err
+	}
+	s.UpdatedAt = b.now()
+	s.PastDueSince = pastDueSince(old, s, b.now())
+	_, err = b.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		b.putSubscription(ctx, p, userID, s)
+		return nil
+	})
+	return store.Err(err)
+}
+
+func pastDueSince(old, s Subscription, now time.Time) time.Time {
+	if s.Status != "past_due" && s.Status != "unpaid" {
+		return time.Time{}
+	}
+	if !old.PastDueSince.IsZero() && old.SubscriptionID == s.SubscriptionID {
+		return old.PastDueSince
+	}
+	return now.UTC().Truncate(time.Second)
+}
