@@ -25,9 +25,10 @@ const maxMessageBytes = 10 << 20
 
 // Catcher is a running SMTP catcher and its mailbox.
 type Catcher struct {
-	box  *Box
-	srv  *smtp.Server
-	addr string
+	box     *Box
+	srv     *smtp.Server
+	addr    string
+	refused refusals
 }
 
 // Start listens on addr ("127.0.0.1:0" for a free port) and keeps the newest limit messages
@@ -38,16 +39,17 @@ func Start(addr string, limit int) (*Catcher, error) {
 		return nil, fmt.Errorf("mailcatcher: listen on %s: %w", addr, err)
 	}
 	c := &Catcher{box: NewBox(limit), addr: ln.Addr().String()}
-	c.srv = newServer(c.box)
+	c.srv = newServer(c.box, &c.refused)
 	go c.srv.Serve(ln)
 	return c, nil
 }
 
-// newServer accepts mail for any address over plain SMTP: the catcher is local, and the mail
-// path speaks plain, unauthenticated SMTP only in development (lib/config).
-func newServer(box *Box) *smtp.Server {
+// newServer accepts mail for any address but the refused ones, over plain SMTP: the catcher
+// is local, and the mail path speaks plain, unauthenticated SMTP only in development
+// (lib/config).
+func newServer(box *Box, refused *refusals) *smtp.Server {
 	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &session{box: box}, nil
+		return &session{box: box, refused: refused}, nil
 	}))
 	s.Domain = "mailcatcher.localhost"
 	s.MaxMessageBytes = maxMessageBytes
@@ -78,14 +80,18 @@ func (c *Catcher) Close() error {
 
 // session is one SMTP conversation: envelope sender and recipients, then the data.
 type session struct {
-	box  *Box
-	from string
-	rcpt []string
+	box     *Box
+	refused *refusals
+	from    string
+	rcpt    []string
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if err := s.refused.check(to); err != nil {
+		return err
+	}
 	s.rcpt = append(s.rcpt, to)
 	return nil
 }

@@ -27,6 +27,8 @@ const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; f
 //	GET    /_dev/mail/api/messages?to=address       the messages as JSON, newest first
 //	GET    /_dev/mail/api/messages/{id}             one message as JSON
 //	DELETE /_dev/mail/api/messages                  empties the mailbox
+//	PUT    /_dev/mail/api/refusals?address=a        refuse mail to a with a 550 (a bounce)
+//	DELETE /_dev/mail/api/refusals?address=a        accept mail to a again
 func (c *Catcher) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+Prefix+"/{$}", c.listPage)
@@ -38,6 +40,8 @@ func (c *Catcher) Handler() http.Handler {
 	mux.HandleFunc("GET "+Prefix+"/api/messages", c.apiList)
 	mux.HandleFunc("GET "+Prefix+"/api/messages/{id}", c.apiGet)
 	mux.HandleFunc("DELETE "+Prefix+"/api/messages", c.apiClear)
+	mux.HandleFunc("PUT "+Prefix+"/api/refusals", c.apiRefuse)
+	mux.HandleFunc("DELETE "+Prefix+"/api/refusals", c.apiRefuse)
 	return mux
 }
 
