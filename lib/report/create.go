@@ -30,6 +30,12 @@ type Request struct {
 	Compare period.Compare
 	// ScheduleID is set for reports a schedule made.
 	ScheduleID string
+	// RunID names the schedule run the report is for (lib/delivery): when it is set, the
+	// report's end publishes JobDeliverRun. At is the run's due time, so that a late or
+	// redelivered run resolves the same period; ID makes the report id the run's own.
+	RunID string
+	At    time.Time
+	ID    string
 }
 
 // ErrNoIntegrations is the answer to a report request with nothing connected.
@@ -83,7 +89,11 @@ func (s *Service) enqueue(ctx context.Context, userID string, doc *Report) error
 
 // prepare resolves the period and checks there is something to report on.
 func (s *Service) prepare(ctx context.Context, req Request) (*Report, error) {
-	p, err := period.Resolve(req.Spec, s.now(), req.Location)
+	now := s.now()
+	if !req.At.IsZero() {
+		now = req.At
+	}
+	p, err := period.Resolve(req.Spec, now, req.Location)
 	if err != nil {
 		return nil, err
 	}
@@ -95,8 +105,12 @@ func (s *Service) prepare(ctx context.Context, req Request) (*Report, error) {
 	if len(conns) == 0 {
 		return nil, ErrNoIntegrations
 	}
+	id := req.ID
+	if id == "" {
+		id = ids.New()
+	}
 	return &Report{
-		ID: ids.New(), Title: period.Title(p), Status: Queued, Period: p,
+		ID: id, RunID: req.RunID, Title: period.Title(p), Status: Queued, Period: p,
 		CreatedAt: s.now().UTC().Truncate(time.Second), Sections: []metrics.Section{}, ScheduleID: req.ScheduleID,
 	}, nil
 }

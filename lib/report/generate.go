@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -32,7 +34,7 @@ func (s *Service) Generate(ctx context.Context, body []byte) error {
 		return err
 	}
 	if finished(rec.Status) {
-		return nil
+		return s.finished(ctx, rec.UserID, &rec.Doc) // a redelivery after the end: publish again
 	}
 	attempt, err := s.markRunning(ctx, in.ReportID)
 	if err != nil || attempt == 0 {
@@ -45,7 +47,10 @@ func (s *Service) Generate(ctx context.Context, body []byte) error {
 	if retry := transient(sections); retry != nil && !last {
 		return fmt.Errorf("generate-report %s: %w", in.ReportID, retry)
 	}
-	return s.finish(ctx, rec.UserID, &rec.Doc, sections)
+	if err := s.finish(ctx, rec.UserID, &rec.Doc, sections); err != nil {
+		return err
+	}
+	return s.finished(ctx, rec.UserID, &rec.Doc)
 }
 
 // outcome is one provider's section, with the error behind a failed one.
@@ -54,44 +59,70 @@ type outcome struct {
 	err     error
 }
 
-// fetchAll fetches each connected provider's section at the same time, so a report takes
-// about as long as its slowest provider, each bounded by SectionTimeout.
+// fetchAll fetches each connected provider's sections at the same time, so a report takes
+// about as long as its slowest provider, each bounded by SectionTimeout. A provider with
+// several sources chosen (two GA4 properties) gives a section per source, in their order.
 func (s *Service) fetchAll(ctx context.Context, userID string, doc *Report) []outcome {
 	providers, err := s.conns.Connected(ctx, userID)
 	if err != nil {
 		return []outcome{{section: *metrics.Failed("metriqs", err), err: err}}
 	}
-	out := make([]outcome, len(providers))
+	out := make([][]outcome, len(providers))
 	var wg sync.WaitGroup
 	for i, provider := range providers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i] = s.fetchOne(ctx, userID, provider, doc)
+			out[i] = s.fetchProvider(ctx, userID, provider, doc)
+		}()
+	}
+	wg.Wait()
+	return slices.Concat(out...)
+}
+
+// fetchProvider fetches every source of one provider, side by side, with one client.
+func (s *Service) fetchProvider(ctx context.Context, userID, provider string, doc *Report) []outcome {
+	ctx, cancel := context.WithTimeout(ctx, s.SectionTimeout)
+	defer cancel()
+	f, ok := s.fetchers[provider]
+	if !ok {
+		err := fmt.Errorf("no fetcher for %s", provider)
+		return []outcome{{section: *metrics.Failed(provider, err), err: err}}
+	}
+	hc, sel, err := s.conns.Client(ctx, userID, provider)
+	if err != nil {
+		return []outcome{s.failed(ctx, userID, provider, nil, err)}
+	}
+	sources := sel.Split()
+	out := make([]outcome, len(sources))
+	var wg sync.WaitGroup
+	for i, one := range sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = s.fetchOne(ctx, userID, provider, f, hc, one, doc)
 		}()
 	}
 	wg.Wait()
 	return out
 }
 
-func (s *Service) fetchOne(ctx context.Context, userID, provider string, doc *Report) outcome {
-	ctx, cancel := context.WithTimeout(ctx, s.SectionTimeout)
-	defer cancel()
-	f, ok := s.fetchers[provider]
-	if !ok {
-		err := fmt.Errorf("no fetcher for %s", provider)
-		return outcome{section: *metrics.Failed(provider, err), err: err}
+func (s *Service) fetchOne(ctx context.Context, userID, provider string, f metrics.Fetcher, hc *http.Client, sel metrics.Selection, doc *Report) outcome {
+	sec, err := f.Fetch(ctx, hc, sel, doc.Period)
+	if err != nil {
+		return s.failed(ctx, userID, provider, sel.Source(provider), err)
 	}
-	hc, sel, err := s.conns.Client(ctx, userID, provider)
-	if err == nil {
-		var sec *metrics.Section
-		if sec, err = f.Fetch(ctx, hc, sel, doc.Period); err == nil {
-			if sec.Source == nil { // a fetcher that knows the name sets it itself
-				sec.Source = sel.Source(provider)
-			}
-			return outcome{section: *sec}
-		}
+	if sec.Source == nil { // a fetcher that knows the name sets it itself
+		sec.Source = sel.Source(provider)
 	}
+	if sec.TimeZone == "" { // the provider's days are the user's (the period's)
+		sec.TimeZone = doc.Period.TimeZone
+	}
+	return outcome{section: *sec}
+}
+
+// failed is the failed section of a source (nil: the provider's), with the error behind it.
+func (s *Service) failed(ctx context.Context, userID, provider string, src *metrics.Source, err error) outcome {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		err = fmt.Errorf("%w: %s did not answer within %s", metrics.ErrTransient, provider, s.SectionTimeout)
@@ -102,7 +133,9 @@ func (s *Service) fetchOne(ctx context.Context, userID, provider string, doc *Re
 		}
 	}
 	slog.Warn("report section failed", "provider", provider, "err", err)
-	return outcome{section: *metrics.Failed(provider, err), err: err}
+	sec := metrics.Failed(provider, err)
+	sec.Source = src // which of several sources failed
+	return outcome{section: *sec, err: err}
 }
 
 // transient returns the first failure worth retrying, or nil.

@@ -39,6 +39,8 @@ type Report struct {
 	Sections    []metrics.Section `json:"sections"`
 	// ScheduleID names the schedule that made the report, if one did.
 	ScheduleID string `json:"schedule_id,omitempty"`
+	// RunID names the schedule run that made the report (lib/delivery), if one did.
+	RunID string `json:"run_id,omitempty"`
 	// Error says why a failed report failed, when no section does.
 	Error string `json:"error,omitempty"`
 	// ErrorCode is the stable code of Error: generation_timed_out (ErrCodeTimedOut).
