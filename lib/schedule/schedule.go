@@ -43,10 +43,43 @@ type Schedule struct {
 	TimeZone string `json:"timezone"`
 	// Compare is what each run's period is compared with (period.PreviousPeriod when a
 	// schedule stored before it existed has none).
-	Compare   period.Compare `json:"compare"`
-	NextRunAt time.Time      `json:"next_run_at"`
-	CreatedAt time.Time      `json:"created_at"`
+	Compare period.Compare `json:"compare"`
+	// Recipients is every address a run goes to, stored explicitly: the owner's verified
+	// address when the schedule was made without recipients, plus up to MaxRecipients
+	// others. The owner's own entry is marked in Added (Owner), so a run can tell the owner
+	// (app link, reconnect link) from the others (share link, "who added you").
+	Recipients []string `json:"recipients"`
+	// Added says, per address in Recipients, who added it and when.
+	Added map[string]Added `json:"recipients_added,omitempty"`
+	// Paused: a paused schedule has no entry in the due set; NextRunAt is then zero.
+	Paused bool `json:"paused"`
+	// OnNeedsReconnect is what a run does when a source needs reconnecting: SendAnyway
+	// (the default; the missing sections are labelled) or Hold (no e-mail until reconnected).
+	OnNeedsReconnect string    `json:"on_needs_reconnect"`
+	NextRunAt        time.Time `json:"next_run_at"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at,omitempty"`
 }
+
+// Added records who put an address on a schedule, for the "who added you" line of that
+// recipient's first report.
+type Added struct {
+	// By is the adding account's address at the time, Name its name.
+	By   string    `json:"by"`
+	Name string    `json:"name,omitempty"`
+	At   time.Time `json:"at"`
+	// Owner marks the account's own address.
+	Owner bool `json:"owner,omitempty"`
+}
+
+// What a run does when a source needs reconnecting (Schedule.OnNeedsReconnect).
+const (
+	SendAnyway = "send"
+	Hold       = "hold"
+)
+
+// MaxRecipients is how many addresses besides the owner's a schedule may have.
+const MaxRecipients = 10
 
 // Input is the body of POST /api/schedules.
 type Input struct {
@@ -246,12 +279,11 @@ func (s *Service) List(ctx context.Context, userID string) ([]Schedule, error) {
 	}
 	out := make([]Schedule, 0, len(all))
 	for _, raw := range all {
-		var sc Schedule
-		if err := json.Unmarshal([]byte(raw), &sc); err != nil {
-			return nil, fmt.Errorf("schedule: decode: %w", err)
+		sc, err := decode(raw)
+		if err != nil {
+			return nil, err
 		}
-		sc.Compare = sc.Compare.OrDefault() // stored before compare existed
-		out = append(out, sc)
+		out = append(out, *sc)
 	}
 	sortByCreated(out)
 	return out, nil
@@ -311,3 +343,34 @@ func sortByCreated(list []Schedule) {
 		return list[i].ID < list[j].ID
 	})
 }
+
+// Get returns one of the user's schedules; ErrNotFound when it is not theirs.
+func (s *Service) Get(ctx context.Context, userID, id string) (*Schedule, error) {
+	if id == "" {
+		return nil, problem.Invalid("id", "Query parameter \"id\" is required.")
+	}
+	raw, err := s.st.R.HGet(ctx, s.userKey(userID), id).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, store.Err(err)
+	}
+	return decode(raw)
+}
+
+// decode reads a stored schedule, filling what schedules stored before a field existed lack.
+func decode(raw string) (*Schedule, error) {
+	var sc Schedule
+	if err := json.Unmarshal([]byte(raw), &sc); err != nil {
+		return nil, fmt.Errorf("schedule: decode: %w", err)
+	}
+	sc.Compare = sc.Compare.OrDefault()
+	if sc.OnNeedsReconnect == "" {
+		sc.OnNeedsReconnect = SendAnyway
+	}
+	return &sc, nil
+}
+
+// IsOwner says whether addr is the owner's own entry among the recipients.
+func (sc *Schedule) IsOwner(addr string) bool { return sc.Added[addr].Owner }
