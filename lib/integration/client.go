@@ -90,15 +90,24 @@ func selectionFor(providerID string, chosen []provider.Choice) metrics.Selection
 	if len(chosen) == 0 {
 		return sel
 	}
+	sel.Labels = map[string]string{}
+	for _, c := range chosen {
+		sel.Labels[c.ID] = c.Label
+		switch providerID {
+		case provider.GoogleAnalytics:
+			sel.GA4Properties = append(sel.GA4Properties, c.ID)
+		case provider.SearchConsole:
+			sel.SearchConsoleSites = append(sel.SearchConsoleSites, c.ID)
+		case provider.GitHub:
+			sel.GitHubRepos = append(sel.GitHubRepos, c.ID)
+		}
+	}
+	// The first is also the one a single fetch reads (Selection.Split gives each its own).
 	switch providerID {
 	case provider.GoogleAnalytics:
 		sel.GA4Property = chosen[0].ID
 	case provider.SearchConsole:
 		sel.SearchConsoleSite = chosen[0].ID
-	case provider.GitHub:
-		for _, c := range chosen {
-			sel.GitHubRepos = append(sel.GitHubRepos, c.ID)
-		}
 	}
 	return sel
 }

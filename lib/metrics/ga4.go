@@ -76,12 +76,14 @@ type ga4Response struct {
 	MetricHeaders    []ga4Name `json:"metricHeaders"`
 	Rows             []ga4Row  `json:"rows"`
 	RowCount         int       `json:"rowCount"`
+	Metadata         ga4Meta   `json:"metadata"`
 }
 
 // ga4Table is a runReport answer with columns found by name rather than position.
 type ga4Table struct {
 	dims, mets map[string]int
 	rows       []ga4Row
+	meta       ga4Meta
 }
 
 func (t ga4Table) dim(r ga4Row, name string) string {
@@ -116,19 +118,18 @@ func (g GA4) Fetch(ctx context.Context, hc *http.Client, sel Selection, p period
 		metrics[i] = ga4Name{m.api}
 	}
 	current := ga4DateRange{StartDate: p.Start.String(), EndDate: p.End.String()}
+	// Both spans in one request: rows carry a dateRange dimension naming the span.
+	spans := []ga4DateRange{
+		{StartDate: p.Start.String(), EndDate: p.End.String(), Name: "current"},
+		{StartDate: p.PreviousStart.String(), EndDate: p.PreviousEnd.String(), Name: "previous"},
+	}
 	var totals, days, pages ga4Table
 	err := each(ctx, 3, 3, func(ctx context.Context, i int) (err error) {
 		switch i {
-		case 0: // Both spans in one request: rows carry a dateRange dimension naming the span.
-			totals, err = g.run(ctx, hc, url, ga4Request{
-				DateRanges: []ga4DateRange{
-					{StartDate: p.Start.String(), EndDate: p.End.String(), Name: "current"},
-					{StartDate: p.PreviousStart.String(), EndDate: p.PreviousEnd.String(), Name: "previous"},
-				},
-				Metrics: metrics,
-			}, 0)
-		case 1:
-			days, err = g.run(ctx, hc, url, ga4Request{DateRanges: []ga4DateRange{current}, Dimensions: []ga4Name{{"date"}}, Metrics: metrics}, 0)
+		case 0:
+			totals, err = g.run(ctx, hc, url, ga4Request{DateRanges: spans, Metrics: metrics}, 0)
+		case 1: // both spans too, for the comparison line of every chart
+			days, err = g.run(ctx, hc, url, ga4Request{DateRanges: spans, Dimensions: []ga4Name{{"date"}}, Metrics: metrics}, 0)
 		case 2:
 			top := ga4OrderBy{Metric: &ga4MetricOrder{"screenPageViews"}, Desc: true}
 			pages, err = g.run(ctx, hc, url, ga4Request{
@@ -155,11 +156,43 @@ func (g GA4) section(p period.Period, totals, days, pages ga4Table) *Section {
 			prev = r
 		}
 	}
+	perDay, prevDay := ga4Days(days, "current"), ga4Days(days, "previous")
+	for i, m := range ga4Metrics {
+		value, previous := scale(m.unit, totals.metric(cur, m.api)), scale(m.unit, totals.metric(prev, m.api))
+		s.Metrics = append(s.Metrics, NewMetric(m.key, m.label, m.unit, value, previous, true))
+		switch m.key {
+		case "active_users", "new_users": // daily figures, not summable into the period's
+			s.Series = append(s.Series, pairSeries(perDay[i], prevDay[i], m.key, "Daily "+strings.ToLower(m.label), p, false))
+		case "engagement_rate": // a day without sessions has no rate, not a rate of 0
+			s.Series = append(s.Series, pairSeries(perDay[i], prevDay[i], m.key, m.label, p, true))
+		default:
+			s.Series = append(s.Series, pairSeries(perDay[i], prevDay[i], m.key, m.label, p, false))
+		}
+	}
+	rows := [][]string{}
+	for _, r := range pages.rows {
+		rows = append(rows, []string{pages.dim(r, "pagePath"), strconv.FormatFloat(pages.metric(r, "screenPageViews"), 'f', -1, 64)})
+	}
+	s.Tables = []Table{{Key: "top_pages", Title: "Top pages", Columns: []string{"Page", "Views"}, Rows: rows}}
+	meta := totals.meta
+	meta.merge(days.meta)
+	meta.merge(pages.meta)
+	s.TimeZone = meta.TimeZone
+	s.Notes = append(meta.notes(), zoneNote(ProviderGA4, meta.TimeZone, p.TimeZone)...)
+	return s
+}
+
+// ga4Days is, per metric of ga4Metrics, the daily values of one named span. A row without
+// a dateRange (a request with one span) belongs to the current one.
+func ga4Days(days ga4Table, span string) []daily {
 	perDay := make([]daily, len(ga4Metrics))
 	for i := range perDay {
 		perDay[i] = daily{}
 	}
 	for _, r := range days.rows {
+		if got := cmp.Or(days.dim(r, "dateRange"), "current"); got != span {
+			continue
+		}
 		t, err := time.Parse("20060102", days.dim(r, "date"))
 		if err != nil {
 			continue // "(other)" or a malformed date cannot be placed on the axis
@@ -168,24 +201,7 @@ func (g GA4) section(p period.Period, totals, days, pages ga4Table) *Section {
 			perDay[i][period.DateOf(t)] += scale(m.unit, days.metric(r, m.api))
 		}
 	}
-	for i, m := range ga4Metrics {
-		value, previous := scale(m.unit, totals.metric(cur, m.api)), scale(m.unit, totals.metric(prev, m.api))
-		s.Metrics = append(s.Metrics, NewMetric(m.key, m.label, m.unit, value, previous, true))
-		switch m.key {
-		case "active_users", "new_users": // daily figures, not summable into the period's
-			s.Series = append(s.Series, perDay[i].series(m.key, "Daily "+strings.ToLower(m.label), p))
-		case "engagement_rate": // a day without sessions has no rate, not a rate of 0
-			s.Series = append(s.Series, perDay[i].sparse(m.key, m.label, p))
-		default:
-			s.Series = append(s.Series, perDay[i].series(m.key, m.label, p))
-		}
-	}
-	rows := [][]string{}
-	for _, r := range pages.rows {
-		rows = append(rows, []string{pages.dim(r, "pagePath"), strconv.FormatFloat(pages.metric(r, "screenPageViews"), 'f', -1, 64)})
-	}
-	s.Tables = []Table{{Key: "top_pages", Title: "Top pages", Columns: []string{"Page", "Views"}, Rows: rows}}
-	return s
+	return perDay
 }
 
 // scale turns GA4's 0–1 rates into percent.
@@ -215,6 +231,7 @@ func (g GA4) run(ctx context.Context, hc *http.Client, url string, req ga4Reques
 			t.mets[h.Name] = i
 		}
 		t.rows = append(t.rows, resp.Rows...)
+		t.meta.merge(resp.Metadata)
 		if top > 0 {
 			t.rows = t.rows[:min(len(t.rows), top)]
 			return t, nil

@@ -24,7 +24,9 @@ const ga4Totals = `{
 		{"dimensionValues": [{"value": "previous"}], "metricValues": [{"value": "600"}, {"value": "400"}, {"value": "1000"}, {"value": "2500"}, {"value": "0.5"}]},
 		{"dimensionValues": [{"value": "current"}], "metricValues": [{"value": "900"}, {"value": "500"}, {"value": "1400"}, {"value": "3000"}, {"value": "0.5324"}]}
 	],
-	"rowCount": 2, "kind": "analyticsData#runReport"}`
+	"rowCount": 2, "kind": "analyticsData#runReport",
+	"metadata": {"currencyCode": "EUR", "timeZone": "America/New_York", "subjectToThresholding": true,
+		"samplingMetadatas": [{"samplesReadCount": "661", "samplingSpaceSize": "1000"}, {"samplesReadCount": "500", "samplingSpaceSize": "1000"}]}}`
 
 // Daily rows, six of seven days (Nov 4 has no data), served three per page.
 var ga4DailyRows = []string{
@@ -43,7 +45,22 @@ const ga4TopPages = `{
 		{"dimensionValues": [{"value": "/pricing"}], "metricValues": [{"value": "1200"}]},
 		{"dimensionValues": [{"value": "/blog/launch, part 2"}], "metricValues": [{"value": "800"}]}
 	],
-	"rowCount": 57}`
+	"rowCount": 57,
+	"metadata": {"dataLossFromOtherRow": true, "timeZone": "America/New_York"}}`
+
+// ga4DailyBoth is the daily answer over both spans, as GA4 gives it: with two dateRanges
+// every row also carries the dateRange dimension. The previous span has Oct 25 and Oct 31;
+// Oct 31 comes first, to prove rows are placed by date.
+var ga4DailyBoth = func() []string {
+	rows := []string{
+		`{"dimensionValues": [{"value": "20261031"}, {"value": "previous"}], "metricValues": [{"value": "90"}, {"value": "40"}, {"value": "120"}, {"value": "300"}, {"value": "0.4"}]}`,
+		`{"dimensionValues": [{"value": "20261025"}, {"value": "previous"}], "metricValues": [{"value": "110"}, {"value": "60"}, {"value": "150"}, {"value": "350"}, {"value": "0.45"}]}`,
+	}
+	for _, r := range ga4DailyRows {
+		rows = append(rows, strings.Replace(r, `}], "metricValues"`, `}, {"value": "current"}], "metricValues"`, 1))
+	}
+	return rows
+}()
 
 func dims(body map[string]any) string {
 	var names []string
@@ -66,9 +83,9 @@ func TestGA4(t *testing.T) {
 		case "date":
 			offset, _ := body["offset"].(float64)
 			limit := int(body["limit"].(float64))
-			end := min(int(offset)+limit, len(ga4DailyRows))
-			reply(w, 200, fmt.Sprintf(`{"dimensionHeaders": [{"name": "date"}], %s, "rows": [%s], "rowCount": %d}`,
-				ga4MetricHeaders, strings.Join(ga4DailyRows[int(offset):end], ","), len(ga4DailyRows)))
+			end := min(int(offset)+limit, len(ga4DailyBoth))
+			reply(w, 200, fmt.Sprintf(`{"dimensionHeaders": [{"name": "date"}, {"name": "dateRange"}], %s, "rows": [%s], "rowCount": %d, "metadata": {"timeZone": "America/New_York"}}`,
+				ga4MetricHeaders, strings.Join(ga4DailyBoth[int(offset):end], ","), len(ga4DailyBoth)))
 		case "pagePath":
 			reply(w, 200, ga4TopPages)
 		}
@@ -87,6 +104,25 @@ func TestGA4(t *testing.T) {
 	expect(t, "page views", metric(t, s, "page_views").Value, 3000)
 
 	daily := series(t, s, "active_users")
+	if prev := daily.Previous; len(prev) != 7 || prev[0].Value != 110 || prev[6].Value != 90 || prev[3].Value != 0 {
+		t.Errorf("previous daily users %+v", prev)
+	}
+	if pr := series(t, s, "engagement_rate").Previous; len(pr) != 2 || pr[0].Value != 45 {
+		t.Errorf("previous engagement line %+v", pr)
+	}
+	// The notes the metadata calls for: sampled at the smallest share read (50 %),
+	// thresholds, the "(other)" row; and the property's zone, which is not the user's.
+	if s.TimeZone != "America/New_York" {
+		t.Errorf("time zone %q", s.TimeZone)
+	}
+	if n := note(t, s, NoteGA4Sampled); !strings.Contains(n.Text, " 50% ") {
+		t.Errorf("sampling note %q", n.Text)
+	}
+	note(t, s, NoteGA4Thresholding)
+	note(t, s, NoteGA4OtherRow)
+	if n := note(t, s, NoteTimeZone); !strings.Contains(n.Text, "America/New_York") || !strings.Contains(n.Text, "(UTC)") {
+		t.Errorf("zone note %q", n.Text)
+	}
 	if len(daily.Points) != 7 {
 		t.Fatalf("%d points", len(daily.Points))
 	}
@@ -122,7 +158,7 @@ func TestGA4(t *testing.T) {
 				t.Errorf("totals asks %d metrics", n)
 			}
 		case "date":
-			if len(ranges) != 1 {
+			if len(ranges) != 2 || ranges[1].(map[string]any)["startDate"] != "2026-10-25" {
 				t.Errorf("daily dateRanges %v", ranges)
 			}
 			off, _ := r.Body["offset"].(float64)
@@ -134,8 +170,8 @@ func TestGA4(t *testing.T) {
 			}
 		}
 	}
-	if len(daysPages) != 2 || daysPages[0]+daysPages[1] != 3 {
-		t.Errorf("daily pages at offsets %v, want 0 and 3", daysPages)
+	if len(daysPages) != 3 || daysPages[0]+daysPages[1]+daysPages[2] != 9 {
+		t.Errorf("daily pages at offsets %v, want 0, 3 and 6", daysPages)
 	}
 }
 

@@ -116,6 +116,17 @@ func series(t *testing.T, s *Section, key string) Series {
 }
 
 // values returns a series' values by date string.
+func note(t *testing.T, s *Section, code string) Note {
+	t.Helper()
+	for _, n := range s.Notes {
+		if n.Code == code {
+			return n
+		}
+	}
+	t.Fatalf("no note %s in %+v", code, s.Notes)
+	return Note{}
+}
+
 func values(x Series) map[string]float64 {
 	out := map[string]float64{}
 	for _, p := range x.Points {

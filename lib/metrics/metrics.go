@@ -54,6 +54,11 @@ type Section struct {
 	Metrics []Metric `json:"metrics"`
 	Series  []Series `json:"series"`
 	Tables  []Table  `json:"tables,omitempty"`
+	// TimeZone is the IANA zone whose calendar days the series and totals are in: the GA4
+	// property's, Pacific Time for Search Console, the user's for the rest.
+	TimeZone string `json:"time_zone,omitempty"`
+	// Notes explain figures that may differ from the provider's own pages (notes.go).
+	Notes []Note `json:"notes,omitempty"`
 }
 
 // MarshalJSON writes empty lists as [] rather than null, so that clients can iterate without
@@ -91,7 +96,28 @@ func (sel Selection) Source(provider string) *Source {
 	if id == "" {
 		return nil
 	}
-	return &Source{ID: id}
+	return &Source{ID: id, Name: sel.Labels[id]}
+}
+
+// Split is sel as one Selection per source, in the order chosen: each GA4 property and each
+// Search Console site is a section of its own (agencies report on several sites at once).
+// GitHub's repositories stay one section, which totals them and lists each in a table.
+func (sel Selection) Split() []Selection {
+	var out []Selection
+	for _, id := range sel.GA4Properties {
+		one := sel
+		one.GA4Property, one.GA4Properties, one.SearchConsoleSites = id, nil, nil
+		out = append(out, one)
+	}
+	for _, id := range sel.SearchConsoleSites {
+		one := sel
+		one.SearchConsoleSite, one.GA4Properties, one.SearchConsoleSites = id, nil, nil
+		out = append(out, one)
+	}
+	if out == nil {
+		return []Selection{sel}
+	}
+	return out
 }
 
 // Metric is one figure for the period, with the same figure for the previous period.
@@ -188,6 +214,12 @@ type Selection struct {
 	SearchConsoleSite string `json:"search_console_site,omitempty"`
 	// GitHubRepos are "owner/name" repositories.
 	GitHubRepos []string `json:"github_repos,omitempty"`
+	// GA4Properties and SearchConsoleSites are every property or site chosen, when more than
+	// one may be; Split turns them into one Selection each, with the singular field set.
+	GA4Properties      []string `json:"ga4_properties,omitempty"`
+	SearchConsoleSites []string `json:"search_console_sites,omitempty"`
+	// Labels names chosen ids ("properties/1001" → "Acme Web") for the sections' Source.
+	Labels map[string]string `json:"labels,omitempty"`
 	// StripeAccount is a connected account id ("acct_…"), sent as Stripe-Account when the
 	// token is the platform's rather than the account's own.
 	StripeAccount string `json:"stripe_account,omitempty"`

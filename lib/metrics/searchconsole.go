@@ -3,6 +3,7 @@ package metrics
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -66,8 +67,8 @@ func (sc SearchConsole) Fetch(ctx context.Context, hc *http.Client, sel Selectio
 	u := sc.queryURL(sel.SearchConsoleSite)
 	cur := scRequest{StartDate: p.Start.String(), EndDate: p.End.String(), Type: "web"}
 	prev := scRequest{StartDate: p.PreviousStart.String(), EndDate: p.PreviousEnd.String(), Type: "web"}
-	var totals, prevTotals, days, queries []scRow
-	err := each(ctx, 4, 4, func(ctx context.Context, i int) (err error) {
+	var totals, prevTotals, days, prevDays, queries []scRow
+	err := each(ctx, 5, 5, func(ctx context.Context, i int) (err error) {
 		switch i {
 		case 0:
 			totals, err = sc.query(ctx, hc, u, cur, 1)
@@ -81,13 +82,20 @@ func (sc SearchConsole) Fetch(ctx context.Context, hc *http.Client, sel Selectio
 			r := cur
 			r.Dimensions = []string{"query"}
 			queries, err = sc.query(ctx, hc, u, r, 10)
+		case 4: // the comparison line of every chart
+			r := prev
+			r.Dimensions = []string{"date"}
+			prevDays, err = sc.query(ctx, hc, u, r, 0)
 		}
 		return err
 	})
 	if err != nil {
 		return nil, sc.api().classified(err)
 	}
-	return scSection(p, first(totals), first(prevTotals), days, queries), nil
+	s := scSection(p, first(totals), first(prevTotals), days, prevDays, queries)
+	s.TimeZone = searchConsoleZone
+	s.Notes = append(scNotes(p, days, queries), zoneNote(ProviderSearchConsole, searchConsoleZone, p.TimeZone)...)
+	return s, nil
 }
 
 func first(rows []scRow) scRow {
@@ -97,7 +105,7 @@ func first(rows []scRow) scRow {
 	return rows[0]
 }
 
-func scSection(p period.Period, cur, prev scRow, days, queries []scRow) *Section {
+func scSection(p period.Period, cur, prev scRow, days, prevDays, queries []scRow) *Section {
 	s := ok(ProviderSearchConsole)
 	s.Metrics = []Metric{
 		NewMetric("clicks", "Clicks", UnitCount, cur.Clicks, prev.Clicks, true),
@@ -105,25 +113,14 @@ func scSection(p period.Period, cur, prev scRow, days, queries []scRow) *Section
 		NewMetric("ctr", "Click-through rate", UnitPercent, round2(cur.CTR*100), round2(prev.CTR*100), true),
 		NewMetric("position", "Average position", UnitPosition, round2(cur.Position), round2(prev.Position), false),
 	}
-	clicks, impressions, ctr, position := daily{}, daily{}, daily{}, daily{}
-	for _, r := range days {
-		if len(r.Keys) == 0 {
-			continue
-		}
-		day, err := period.ParseDate(r.Keys[0])
-		if err != nil {
-			continue
-		}
-		clicks[day], impressions[day] = r.Clicks, r.Impressions
-		ctr[day], position[day] = round2(r.CTR*100), round2(r.Position)
-	}
+	c, pr := scDaily(days), scDaily(prevDays)
 	// Absent days had no impressions: zero clicks and impressions is the truth, but a zero
 	// CTR or position would be invented, so those two series skip such days.
 	s.Series = []Series{
-		clicks.series("clicks", "Clicks", p),
-		impressions.series("impressions", "Impressions", p),
-		ctr.sparse("ctr", "Click-through rate", p),
-		position.sparse("position", "Average position", p),
+		pairSeries(c.clicks, pr.clicks, "clicks", "Clicks", p, false),
+		pairSeries(c.impressions, pr.impressions, "impressions", "Impressions", p, false),
+		pairSeries(c.ctr, pr.ctr, "ctr", "Click-through rate", p, true),
+		pairSeries(c.position, pr.position, "position", "Average position", p, true),
 	}
 	rows := [][]string{}
 	for _, r := range queries {
@@ -134,6 +131,71 @@ func scSection(p period.Period, cur, prev scRow, days, queries []scRow) *Section
 	}
 	s.Tables = []Table{{Key: "top_queries", Title: "Top queries", Columns: []string{"Query", "Clicks", "Impressions", "CTR %", "Position"}, Rows: rows}}
 	return s
+}
+
+// scSpan is one span's daily rows by figure.
+type scSpan struct{ clicks, impressions, ctr, position daily }
+
+func scDaily(rows []scRow) scSpan {
+	d := scSpan{daily{}, daily{}, daily{}, daily{}}
+	for _, r := range rows {
+		if len(r.Keys) == 0 {
+			continue
+		}
+		day, err := period.ParseDate(r.Keys[0])
+		if err != nil {
+			continue
+		}
+		d.clicks[day], d.impressions[day] = r.Clicks, r.Impressions
+		d.ctr[day], d.position[day] = round2(r.CTR*100), round2(r.Position)
+	}
+	return d
+}
+
+// scLagDays is how many of the period's last days may be missing because Search Console
+// has not published them yet: it publishes a day's final data two to three days late.
+const scLagDays = 3
+
+// scNotes explains the two ways Search Console's figures fall short: the last days of a
+// recent period are not published yet (a site with data has no row for them), and top
+// queries leave out anonymized queries, which the totals include.
+func scNotes(p period.Period, days, queries []scRow) []Note {
+	var notes []Note
+	have := map[period.Date]bool{}
+	for _, r := range days {
+		if len(r.Keys) > 0 {
+			if d, err := period.ParseDate(r.Keys[0]); err == nil {
+				have[d] = true
+			}
+		}
+	}
+	dates := p.Dates()
+	missing := 0
+	for missing < len(dates) && !have[dates[len(dates)-1-missing]] {
+		missing++
+	}
+	if missing > 0 && missing <= scLagDays && len(have) > 0 {
+		from := dates[len(dates)-missing]
+		notes = append(notes, Note{NoteSCDataLag, fmt.Sprintf("Search Console has not published %s yet (it publishes each day 2–3 days late), so the period's totals leave %s out.", span(from, p.End), pronoun(missing))})
+	}
+	if len(queries) > 0 {
+		notes = append(notes, Note{NoteSCAnonymized, "Top queries leave out queries Google keeps private to protect searchers (anonymized queries); the totals include them, so the queries listed add up to less."})
+	}
+	return notes
+}
+
+func span(from, to period.Date) string {
+	if from == to {
+		return from.String()
+	}
+	return from.String() + " to " + to.String()
+}
+
+func pronoun(n int) string {
+	if n == 1 {
+		return "that day"
+	}
+	return "those days"
 }
 
 // query pages through rows with startRow until a short page; a top-N request (top > 0) is one

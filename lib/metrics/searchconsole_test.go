@@ -29,6 +29,12 @@ var scDays = []string{
 	`{"keys": ["2026-11-06"], "clicks": 60, "impressions": 2000, "ctr": 0.03, "position": 8.4}`,
 }
 
+// The comparison span's days: Oct 25 and Oct 31 only.
+const scPrevDays = `{"rows": [
+	{"keys": ["2026-10-25"], "clicks": 40, "impressions": 1200, "ctr": 0.0333, "position": 9.5},
+	{"keys": ["2026-10-31"], "clicks": 45, "impressions": 1300, "ctr": 0.0346, "position": 9.1}
+], "responseAggregationType": "byProperty"}`
+
 func TestSearchConsole(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request, body map[string]any) {
 		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/searchAnalytics/query") {
@@ -40,6 +46,10 @@ func TestSearchConsole(t *testing.T) {
 			reply(w, 200, scTotals)
 		case len(d) == 0:
 			reply(w, 200, scPrevTotals)
+		case d[0] == "date" && body["startDate"] == "2026-10-25" && body["startRow"] == nil:
+			reply(w, 200, scPrevDays) // a full page of 2: the next one is empty
+		case d[0] == "date" && body["startDate"] == "2026-10-25":
+			reply(w, 200, `{"responseAggregationType": "byProperty"}`)
 		case d[0] == "date":
 			start, _ := body["startRow"].(float64)
 			limit := int(body["rowLimit"].(float64))
@@ -73,6 +83,29 @@ func TestSearchConsole(t *testing.T) {
 		t.Errorf("position series should skip absent days: %+v", p)
 	}
 
+	// The comparison line: day i of the previous span, zero where it had no row; the rates
+	// skip such days.
+	prevClicks := series(t, s, "clicks").Previous
+	if len(prevClicks) != 7 || prevClicks[0].Value != 40 || prevClicks[6].Value != 45 || prevClicks[1].Value != 0 {
+		t.Errorf("previous clicks line %+v", prevClicks)
+	}
+	if pp := series(t, s, "position").Previous; len(pp) != 2 || pp[1].Value != 9.1 {
+		t.Errorf("previous position line %+v", pp)
+	}
+	// Nov 7 has no row yet while earlier days have: not published yet. Top queries leave
+	// anonymized queries out. The days are Pacific Time, not the user's.
+	if s.TimeZone != "America/Los_Angeles" {
+		t.Errorf("time zone %q", s.TimeZone)
+	}
+	lag := note(t, s, NoteSCDataLag)
+	if !strings.Contains(lag.Text, "2026-11-07") || strings.Contains(lag.Text, "2026-11-06") {
+		t.Errorf("lag note %q", lag.Text)
+	}
+	note(t, s, NoteSCAnonymized)
+	if z := note(t, s, NoteTimeZone); !strings.Contains(z.Text, "America/Los_Angeles") {
+		t.Errorf("zone note %q", z.Text)
+	}
+
 	tb := s.Tables[0]
 	if tb.Key != "top_queries" || len(tb.Rows) != 3 || tb.Rows[0][0] != "metriqs" || tb.Rows[0][3] != "13.33" {
 		t.Errorf("top queries %+v", tb)
@@ -89,6 +122,10 @@ func TestSearchConsole(t *testing.T) {
 		}
 		d, _ := r.Body["dimensions"].([]any)
 		switch {
+		case len(d) == 1 && d[0] == "date" && r.Body["startDate"] == "2026-10-25":
+			if r.Body["endDate"] != "2026-10-31" {
+				t.Errorf("previous daily request %v", r.Body)
+			}
 		case len(d) == 1 && d[0] == "date":
 			start, _ := r.Body["startRow"].(float64)
 			starts = append(starts, start)
@@ -121,6 +158,10 @@ func TestSearchConsoleDomainPropertyAndEmptyData(t *testing.T) {
 	}
 	if len(series(t, s, "impressions").Points) != 7 || len(series(t, s, "position").Points) != 0 {
 		t.Error("empty data: impressions zero-filled, position empty")
+	}
+	// A site without any data is not "not published yet", and there are no queries to miss.
+	if len(s.Notes) != 1 || s.Notes[0].Code != NoteTimeZone {
+		t.Errorf("notes of an empty site %+v", s.Notes)
 	}
 	if _, err := (SearchConsole{BaseURL: f.srv.URL}).Fetch(t.Context(), f.client(), Selection{}, week("UTC")); !isKind(err, ErrPermanent) {
 		t.Errorf("no site chosen: %v", err)

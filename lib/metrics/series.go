@@ -13,6 +13,15 @@ func (d daily) series(key, label string, p period.Period) Series {
 	return Series{Key: key, Label: label, Points: d.dense(p.Dates()), Previous: d.dense(p.PreviousDates())}
 }
 
+// pairSeries is a series whose current line is cur and whose comparison line is prev, for
+// providers that answer each span apart (the spans of previous_year can overlap).
+func pairSeries(cur, prev daily, key, label string, p period.Period, sparse bool) Series {
+	if sparse {
+		return Series{Key: key, Label: label, Points: cur.only(p.Dates()), Previous: prev.only(p.PreviousDates())}
+	}
+	return Series{Key: key, Label: label, Points: cur.dense(p.Dates()), Previous: prev.dense(p.PreviousDates())}
+}
+
 // dense is d on every one of days, zero where d has nothing.
 func (d daily) dense(days []period.Date) []Point {
 	pts := make([]Point, len(days))
