@@ -44,6 +44,9 @@ type Config struct {
 	Providers map[string]Credentials
 	// DemoProvider enables the sandbox OAuth provider (always on in development).
 	DemoProvider bool
+
+	// Billing is Metriqs' own Stripe billing (billing.go).
+	Billing Billing
 }
 
 // QStash is how functions reach QStash and how they verify its deliveries.
@@ -168,6 +171,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		require("MAIL_FROM_REPORTS", c.Mail.FromReports)
 	}
 	problems = append(problems, c.Mail.check(c.Dev)...)
+	var billingProblems []string
+	c.Billing, billingProblems = loadBilling(env, c.Dev)
+	problems = append(problems, billingProblems...)
 
 	var err error
 	if c.SessionKeys, err = ParseKeyRing(sessionKeys); err != nil {
