@@ -26,10 +26,19 @@ func TestConnectChooseRefreshDisconnect(t *testing.T) {
 		want    func(metrics.Selection) bool
 		ttl     time.Duration
 	}{
-		{provider.GoogleAnalytics, "Acme", []string{"properties/2001"},
-			func(s metrics.Selection) bool { return s.GA4Property == "properties/2001" }, time.Hour},
-		{provider.SearchConsole, "https://www.example.com/", []string{"sc-domain:example.com"},
-			func(s metrics.Selection) bool { return s.SearchConsoleSite == "sc-domain:example.com" }, time.Hour},
+		// Several properties or sites: a report section each (Split), in the order chosen,
+		// named by the choice's label.
+		{provider.GoogleAnalytics, "Acme", []string{"properties/2001", "properties/1001"},
+			func(s metrics.Selection) bool {
+				one := s.Split()
+				return s.GA4Property == "properties/2001" && len(one) == 2 && one[1].GA4Property == "properties/1001" &&
+					one[1].Source(metrics.ProviderGA4).Name == "Acme Web"
+			}, time.Hour},
+		{provider.SearchConsole, "https://www.example.com/", []string{"sc-domain:example.com", "https://www.example.com/"},
+			func(s metrics.Selection) bool {
+				one := s.Split()
+				return s.SearchConsoleSite == "sc-domain:example.com" && len(one) == 2 && one[1].SearchConsoleSite == "https://www.example.com/"
+			}, time.Hour},
 		{provider.GitHub, "octocat", []string{"octocat/secret-sauce", "octocat/hello-world"},
 			func(s metrics.Selection) bool {
 				return slices.Equal(s.GitHubRepos, []string{"octocat/secret-sauce", "octocat/hello-world"})

@@ -12,7 +12,7 @@ func newGoogleAnalytics() *Provider {
 	p := newGoogle(GoogleAnalytics, "Google Analytics")
 	p.Endpoints.API = "https://analyticsadmin.googleapis.com"
 	p.Endpoints.Hosts = []string{"analyticsadmin.googleapis.com", "analyticsdata.googleapis.com"}
-	p.Chooser = &Chooser{Kind: "ga4_property", Max: 1, list: listGA4Properties}
+	p.Chooser = &Chooser{Kind: "ga4_property", Max: MaxSources, list: listGA4Properties}
 	return p
 }
 

@@ -64,7 +64,7 @@ type Choice struct {
 type Chooser struct {
 	// Kind names what is chosen: ga4_property, search_console_site, github_repos, demo_site.
 	Kind string
-	// Max is how many may be chosen at once (1 for a property or a site).
+	// Max is how many may be chosen at once (MaxSources properties or sites, 10 repositories).
 	Max  int
 	list func(ctx context.Context, p *Provider, hc *http.Client) ([]Choice, error)
 }
@@ -264,3 +264,9 @@ func (p *Provider) tokenConfig(redirectURI string) *oauth2.Config {
 	}
 	return c
 }
+
+// MaxSources is how many GA4 properties, or Search Console sites, one report may cover: each
+// is a section of its own, fetched side by side within the report's time for the provider,
+// and each spends the provider's per-project quota (GA4's core tokens, Search Console's
+// queries per minute), so a handful, as an agency's weekly report needs, not a portfolio.
+const MaxSources = 5

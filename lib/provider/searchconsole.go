@@ -12,7 +12,7 @@ func newSearchConsole() *Provider {
 	p := newGoogle(SearchConsole, "Search Console")
 	p.Endpoints.API = "https://searchconsole.googleapis.com"
 	p.Endpoints.Hosts = []string{"searchconsole.googleapis.com"}
-	p.Chooser = &Chooser{Kind: "search_console_site", Max: 1, list: listSearchConsoleSites}
+	p.Chooser = &Chooser{Kind: "search_console_site", Max: MaxSources, list: listSearchConsoleSites}
 	return p
 }
 
