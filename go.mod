@@ -12,6 +12,7 @@ require (
 	github.com/pquerna/otp v1.5.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/robfig/cron/v3 v3.0.1
+	github.com/stripe/stripe-go/v82 v82.5.1
 	github.com/upstash/qstash-go v1.0.0
 	github.com/wneessen/go-mail v0.8.2
 	golang.org/x/crypto v0.59.0
