@@ -23,14 +23,20 @@ import (
 // (7×365 days would fall a day or two short across leap years).
 func RetainUntil(t time.Time) time.Time { return t.AddDate(7, 0, 0) }
 
-// Record is one invoice as the law asks us to keep it.
+// Record is one invoice, or one credit note, as the law asks us to keep it.
 type Record struct {
-	InvoiceID   string    `json:"invoice_id"`
-	IssuedAt    time.Time `json:"issued_at"`
-	AmountMinor int64     `json:"amount_minor"` // in the currency's minor unit (cents)
-	Currency    string    `json:"currency"`     // ISO 4217, lower case
-	BillingName string    `json:"billing_name"`
-	Address     string    `json:"billing_address"`
+	InvoiceID string    `json:"invoice_id"` // Stripe's in_… or cn_…
+	Kind      string    `json:"kind"`       // "invoice" or "credit_note"
+	Number    string    `json:"number"`     // the document's number, as printed on it
+	IssuedAt  time.Time `json:"issued_at"`
+	// Amounts in the currency's minor unit (cents). A credit note's are what it credits.
+	AmountMinor   int64  `json:"amount_minor"` // the total, tax included
+	SubtotalMinor int64  `json:"subtotal_minor"`
+	TaxMinor      int64  `json:"tax_minor"`
+	Currency      string `json:"currency"` // ISO 4217, lower case
+	BillingName   string `json:"billing_name"`
+	Address       string `json:"billing_address"`
+	TaxID         string `json:"tax_id,omitempty"` // "eu_vat DE123456789", as on the invoice
 	// Customer is the opaque billing reference; while the account exists, the user's record
 	// points at it, and nothing here points back at the user.
 	Customer string `json:"customer"`
@@ -83,25 +89,37 @@ func (b *Store) Add(ctx context.Context, userID string, r Record) (*Record, erro
 	if err != nil {
 		return nil, err
 	}
+	return b.add(ctx, ref, r)
+}
+
+// AddUnlinked stores the record of an account that was deleted: under a new billing
+// reference that nothing links to, so the legal record is kept and no personal data is
+// written back.
+func (b *Store) AddUnlinked(ctx context.Context, r Record) (*Record, error) {
+	if err := validate(r); err != nil {
+		return nil, err
+	}
+	return b.add(ctx, "bcus_"+ids.New(), r)
+}
+
+// add writes every field with HSETNX in one MULTI: a record is whole or absent (a process
+// dying mid-write leaves nothing a retry would take for done), and a second write of the
+// same id changes no field.
+func (b *Store) add(ctx context.Context, ref string, r Record) (*Record, error) {
 	r.Customer = ref
 	r.Currency = strings.ToLower(r.Currency)
 	r.IssuedAt = r.IssuedAt.UTC().Truncate(time.Second)
+	if r.Kind == "" {
+		r.Kind = "invoice"
+	}
 	k := b.recordKey(r.InvoiceID)
-	var created *redis.BoolCmd
-	_, err = b.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		created = p.HSetNX(ctx, k, "invoice_id", r.InvoiceID)
-		return nil
-	})
-	if err != nil {
-		return nil, store.Err(err)
-	}
-	if !created.Val() {
-		return nil, problem.Conflict("conflict", "A billing record with this invoice id exists.")
-	}
 	until := RetainUntil(b.now())
-	_, err = b.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, k, "issued_at", r.IssuedAt.Unix(), "amount_minor", r.AmountMinor, "currency", r.Currency,
-			"billing_name", r.BillingName, "billing_address", r.Address, "customer", ref)
+	var created *redis.BoolCmd
+	_, err := b.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		created = p.HSetNX(ctx, k, "invoice_id", r.InvoiceID)
+		for _, f := range fieldsOf(r) {
+			p.HSetNX(ctx, k, f[0], f[1])
+		}
 		p.ExpireAt(ctx, k, until)
 		p.SAdd(ctx, b.customerKey(ref), r.InvoiceID)
 		p.ExpireAt(ctx, b.customerKey(ref), until)
@@ -110,7 +128,18 @@ func (b *Store) Add(ctx context.Context, userID string, r Record) (*Record, erro
 	if err != nil {
 		return nil, store.Err(err)
 	}
+	if !created.Val() {
+		return nil, problem.Conflict("conflict", "A billing record with this invoice id exists.")
+	}
 	return &r, nil
+}
+
+func fieldsOf(r Record) [][2]string {
+	i := func(n int64) string { return strconv.FormatInt(n, 10) }
+	return [][2]string{{"kind", r.Kind}, {"number", r.Number}, {"issued_at", i(r.IssuedAt.Unix())},
+		{"amount_minor", i(r.AmountMinor)}, {"subtotal_minor", i(r.SubtotalMinor)}, {"tax_minor", i(r.TaxMinor)},
+		{"currency", r.Currency}, {"billing_name", r.BillingName}, {"billing_address", r.Address},
+		{"tax_id", r.TaxID}, {"customer", r.Customer}}
 }
 
 // ForUser lists the user's invoices (for the export), oldest first.
@@ -147,10 +176,10 @@ func (b *Store) Get(ctx context.Context, invoiceID string) (*Record, error) {
 	if len(f) == 0 {
 		return nil, store.ErrNotFound
 	}
-	issued, _ := strconv.ParseInt(f["issued_at"], 10, 64)
-	amount, _ := strconv.ParseInt(f["amount_minor"], 10, 64)
-	return &Record{InvoiceID: invoiceID, IssuedAt: time.Unix(issued, 0).UTC(), AmountMinor: amount, Currency: f["currency"],
-		BillingName: f["billing_name"], Address: f["billing_address"], Customer: f["customer"]}, nil
+	n := func(k string) int64 { v, _ := strconv.ParseInt(f[k], 10, 64); return v }
+	return &Record{InvoiceID: invoiceID, Kind: f["kind"], Number: f["number"], IssuedAt: time.Unix(n("issued_at"), 0).UTC(),
+		AmountMinor: n("amount_minor"), SubtotalMinor: n("subtotal_minor"), TaxMinor: n("tax_minor"), Currency: f["currency"],
+		BillingName: f["billing_name"], Address: f["billing_address"], TaxID: f["tax_id"], Customer: f["customer"]}, nil
 }
 
 // RecordKey is where an invoice is stored (for retention checks in tests and tools).
@@ -164,10 +193,11 @@ func validate(r Record) error {
 		return problem.Invalid("issued_at", "The invoice date is required.")
 	case len(r.Currency) != 3:
 		return problem.Invalid("currency", "The currency must be an ISO 4217 code, like usd.")
-	case strings.TrimSpace(r.BillingName) == "":
-		return problem.Invalid("billing_name", "The billing name is required.")
-	case strings.TrimSpace(r.Address) == "":
-		return problem.Invalid("billing_address", "The billing address is required.")
+	case r.Kind != "" && r.Kind != "invoice" && r.Kind != "credit_note":
+		return problem.Invalid("kind", "A billing record is an invoice or a credit note.")
 	}
+	// The billing name and address are kept as Stripe holds them, even empty: Checkout
+	// requires the address, and refusing a record for a missing name would lose the record
+	// of the amount, which the law requires in any case.
 	return nil
 }

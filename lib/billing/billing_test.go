@@ -79,13 +79,36 @@ func TestAddRefuses(t *testing.T) {
 		"colon id":     func(r *Record) { r.InvoiceID = "a:b" },
 		"no date":      func(r *Record) { r.IssuedAt = time.Time{} },
 		"bad currency": func(r *Record) { r.Currency = "dollars" },
-		"no name":      func(r *Record) { r.BillingName = " " },
-		"no address":   func(r *Record) { r.Address = "" },
+		"bad kind":     func(r *Record) { r.Kind = "receipt" },
 	} {
 		r := invoice("in_x", 3)
 		mutate(&r)
 		if _, err := b.Add(ctx, "u", r); problem.CodeOf(err) != "invalid_request" {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// A deleted account's invoice is kept under a reference nothing links to.
+func TestAddUnlinked(t *testing.T) {
+	st := storetest.New(t)
+	b := New(st, time.Now)
+	ctx := context.Background()
+	r := invoice("in_9", 9)
+	r.Kind, r.Number, r.TaxMinor, r.TaxID = "invoice", "MQ-0009", 484, "eu_vat DE123456789"
+	got, err := b.AddUnlinked(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, _ := b.Get(ctx, "in_9"); back == nil || *back != *got {
+		t.Fatalf("stored %+v, read %+v", got, back)
+	}
+	for _, k := range storetest.Keys(t, st) {
+		if strings.Contains(k, "user") {
+			t.Fatalf("an unlinked record wrote %s", k)
+		}
+	}
+	if _, err := b.AddUnlinked(ctx, r); problem.CodeOf(err) != "conflict" {
+		t.Fatalf("second write: %v", err)
 	}
 }
