@@ -89,7 +89,9 @@ func (s *Service) Deliver(ctx context.Context, body []byte, out Outbox) error {
 		return s.abandon(ctx, c, err)
 	}
 	rc, err := out.Transport.Send(ctx, o)
-	return s.conclude(ctx, c, o, rc, err)
+	err = s.conclude(ctx, c, o, rc, err)
+	s.tidy(ctx, b.UserID)
+	return err
 }
 
 // claim takes the message for this delivery, or returns nil when there is nothing to send

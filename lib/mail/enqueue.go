@@ -46,13 +46,14 @@ func (s *Service) Enqueue(ctx context.Context, m Message) error {
 
 // store writes m's record unless one with its Key exists, and returns the record that is
 // there now: ours, or the earlier one. The hash enters the user's index in the same
-// transaction (lib/store/index.go).
+// transaction (lib/store/index.go), and expires Retention after its newest message.
 func (s *Service) store(ctx context.Context, m Message) (stored, error) {
 	key := s.mailKey(m.UserID)
 	r := stored{Key: m.Key, Kind: m.Kind, To: m.To, From: m.From, Data: m.Data, Status: StatusQueued, QueuedAt: s.now().UTC()}
 	var got *redis.StringCmd
 	_, err := s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSetNX(ctx, key, m.Key, encode(r))
+		p.Expire(ctx, key, Retention) // the history of a user who gets no more mail (retention.go)
 		s.st.Own(ctx, p, m.UserID, key)
 		got = p.HGet(ctx, key, m.Key)
 		return nil
