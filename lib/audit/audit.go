@@ -43,6 +43,9 @@ const (
 	// EmailChangeRequested / EmailChanged: a change of address was asked for / confirmed.
 	EmailChangeRequested = "email_change_requested"
 	EmailChanged         = "email_changed"
+	// ShareCreated / ShareRevoked: a report's share link was created / revoked (lib/share).
+	ShareCreated = "share_link_created"
+	ShareRevoked = "share_link_revoked"
 )
 
 // Cap is how many events a user's log keeps, newest first.

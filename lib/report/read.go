@@ -61,10 +61,11 @@ func (s *Service) Delete(ctx context.Context, userID, id string) error {
 // (docs/security.md, "Every key of a user is in the user's index").
 func (s *Service) remove(ctx context.Context, userID, id string) error {
 	_, err := s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, s.key(id))
+		links, views := ShareKeys(s.st, id)
+		p.Del(ctx, s.key(id), links, views)
 		p.ZRem(ctx, s.listKey(userID), id)
 		p.ZRem(ctx, s.inflightKey(), id)
-		p.SRem(ctx, s.st.IndexKey(userID), s.key(id))
+		p.SRem(ctx, s.st.IndexKey(userID), s.key(id), links, views)
 		return nil
 	})
 	return store.Err(err)
@@ -81,4 +82,15 @@ func (s *Service) WriteCSV(ctx context.Context, w io.Writer, userID, id string) 
 		return "", ErrNotReady
 	}
 	return csvreport.FileName(r.Period), csvreport.Write(w, csvreport.Input{Period: r.Period, Sections: r.Sections})
+}
+
+// Key is the report's record. lib/share WATCHes it so that a link is only created for a report
+// that exists and is the caller's.
+func Key(st *store.Store, id string) string { return st.Key("report", id) }
+
+// ShareKeys are where lib/share keeps the report's share links (a hash of link records) and
+// their view counts (a hash of counters). remove deletes them in the report's own transaction,
+// so a link dies with its report at once; a link's token pointer left behind leads nowhere.
+func ShareKeys(st *store.Store, id string) (links, views string) {
+	return st.Key("report", id, "shares"), st.Key("report", id, "share-views")
 }

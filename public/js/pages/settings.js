@@ -295,6 +295,8 @@ const eventWords = {
   email_verified: 'E-mail address verified',
   email_change_requested: 'E-mail address change requested',
   email_changed: 'E-mail address changed',
+  share_link_created: 'Report share link created',
+  share_link_revoked: 'Report share link revoked',
 };
 const LOG_PAGE = 20;
 
