@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -93,21 +94,71 @@ func boolField(v bool) string {
 	return "0"
 }
 
-// SetSubscription stores the account's subscription as fetched from Stripe. PastDueSince is
-// kept from the stored state while the subscription stays past due (Stripe does not say when
-// it became so), set now when it first does, and cleared when it recovers.
+// ErrAccountGone: the account is closed or purged; nothing of it is written again.
+var ErrAccountGone = errors.New("billing: the account is closed or gone")
+
+// SetSubscription stores the account's subscription as fetched from Stripe, in a WATCHed
+// transaction over the user's record, so that an account closed meanwhile gets nothing
+// written back (ErrAccountGone) and two writers never interleave. PastDueSince is kept from
+// the stored state while the subscription stays past due (Stripe does not say when it
+// became so), set now when it first does, and cleared when it recovers. A subscription that
+// is over never replaces another one that still bills (a late event of a plan the customer
+// left for a new one).
 func (b *Store) SetSubscription(ctx context.Context, userID string, s Subscription) error {
-	old, err := b.Subscription(ctx, userID)
-	if err != nil {
+	uk, k := b.st.Key("user", userID), b.subKey(userID)
+	write := func(tx *redis.Tx) error {
+		old, err := b.readLive(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if old.SubscriptionID != s.SubscriptionID && old.Paying() && !s.Paying() {
+			return nil
+		}
+		s.UpdatedAt = b.now().UTC().Truncate(time.Second)
+		s.PastDueSince = pastDueSince(old, s, b.now())
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			b.putSubscription(ctx, p, userID, s)
+			return nil
+		})
 		return err
 	}
-	s.UpdatedAt = b.now()
-	s.PastDueSince = pastDueSince(old, s, b.now())
-	_, err = b.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		b.putSubscription(ctx, p, userID, s)
-		return nil
-	})
-	return store.Err(err)
+	for range 20 {
+		err := b.st.R.Watch(ctx, write, uk, k)
+		if errors.Is(err, ErrAccountGone) {
+			return err
+		}
+		if !errors.Is(err, redis.TxFailedErr) {
+			return store.Err(err)
+		}
+	}
+	return store.Err(redis.TxFailedErr)
+}
+
+// readLive reads the stored subscription of a live account inside tx.
+func (b *Store) readLive(ctx context.Context, tx *redis.Tx, userID string) (Subscription, error) {
+	v, err := tx.HMGet(ctx, b.st.Key("user", userID), "email", "deleted").Result()
+	if err != nil {
+		return Subscription{}, err
+	}
+	if email, _ := v[0].(string); email == "" || v[1] != nil {
+		return Subscription{}, ErrAccountGone
+	}
+	f, err := tx.HGetAll(ctx, b.subKey(userID)).Result()
+	if err != nil || len(f) == 0 {
+		return Free(), err
+	}
+	return subscriptionOf(f), nil
+}
+
+// Live reports whether the account exists and is not closed (lib/notice reads the same
+// fields; lib/account writes them).
+func (b *Store) Live(ctx context.Context, userID string) (bool, error) {
+	v, err := b.st.R.HMGet(ctx, b.st.Key("user", userID), "email", "deleted").Result()
+	if err != nil {
+		return false, store.Err(err)
+	}
+	email, _ := v[0].(string)
+	return email != "" && v[1] == nil, nil
 }
 
 func pastDueSince(old, s Subscription, now time.Time) time.Time {
