@@ -102,6 +102,18 @@ func TestReportPageDrawsEveryPartOfAReport(t *testing.T) {
 		t.Errorf("engagement rate reads %q", got)
 	}
 
+	// Each section says whose days it counts and why a figure may differ from the
+	// provider's own pages (the notes also print: only .no-print parts are hidden).
+	if got := p.Text("section[aria-labelledby='sec-google-analytics'] .section-zone"); got != "Days in America/New_York" {
+		t.Errorf("GA4 zone line %q", got)
+	}
+	if got := p.Text("section[aria-labelledby='sec-search-console'] [data-note='search_console_data_lag']"); !strings.Contains(got, "2026-11-27") {
+		t.Errorf("Search Console lag note %q", got)
+	}
+	if n := p.Count("section[aria-labelledby='sec-google-analytics'] .section-notes li"); n != 2 {
+		t.Errorf("%d GA4 notes, want 2", n)
+	}
+
 	// The failed section says why and links to the integrations page.
 	gh := p.Text("section[aria-labelledby='sec-github'] .notice")
 	if !strings.Contains(gh, "access was revoked") {

@@ -116,6 +116,10 @@ function section(sec, hid, period) {
       h('h2', { id: hid }, name, source ? h('span', { class: 'section-source' }, ` · ${source}`) : null),
       failed ? h('span', { class: 'badge status-failed' }, 'Not included') : null,
     ),
+    sec.time_zone && !failed ? h('p', { class: 'section-zone muted' }, `Days in ${sec.time_zone}`) : null,
+    // Why a figure may differ from the provider's own pages (docs/metrics.md, "Notes").
+    sec.notes && sec.notes.length ? h('ul', { class: 'section-notes', 'aria-label': `Notes on ${name}` },
+      sec.notes.map((n) => h('li', { dataset: { note: n.code } }, n.text))) : null,
     failed || sec.error ? notice('warn',
       h('strong', null, `${name} could not be included. `), sec.error || 'The provider did not answer.', ' ',
       h('a', { href: '/app/integrations', class: 'no-print' }, `Reconnect ${name}`)) : null,
