@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/trymetriqs/metriqs/lib/account"
+	"github.com/trymetriqs/metriqs/lib/integration"
 	"github.com/trymetriqs/metriqs/lib/lazy"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/store"
@@ -19,22 +20,74 @@ var instance = lazy.New(func() (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(st, reports, time.Now), nil
+	s := New(st, reports, time.Now)
+	s.SetSources(integrationSources)
+	return s, nil
 })
 
 // Default is the function instance's Service.
 func Default() (*Service, error) { return instance.Get() }
 
-// CreateFor adds a schedule for a signed-in user; without a time zone in the input, the
-// user's profile time zone is used.
-func (s *Service) CreateFor(ctx context.Context, userID string, in Input) (*Schedule, error) {
+// integrationSources reads the user's Sources from lib/integration.
+func integrationSources(ctx context.Context, userID string) (Sources, error) {
+	conns, err := integration.Default()
+	if err != nil {
+		return Sources{}, err
+	}
+	rows, err := conns.List(ctx, userID)
+	if err != nil {
+		return Sources{}, err
+	}
+	var src Sources
+	for _, r := range rows {
+		switch r.Status {
+		case integration.StatusNeedsReauth:
+			src.NeedsReconnect = append(src.NeedsReconnect, r.Provider)
+			fallthrough
+		case integration.StatusConnected:
+			src.Connected = append(src.Connected, r.Provider)
+		}
+	}
+	return src, nil
+}
+
+// owner is the signed-in user as the editor of their schedules, and their time zone.
+func owner(ctx context.Context, userID string) (Owner, string, error) {
 	accounts, err := account.Default()
 	if err != nil {
-		return nil, err
+		return Owner{}, "", err
 	}
 	u, err := accounts.Get(ctx, userID)
 	if err != nil {
+		return Owner{}, "", err
+	}
+	return Owner{Email: u.Email, Name: u.Name}, u.TimeZone, nil
+}
+
+// CreateFor adds a schedule for a signed-in user; without a time zone in the input, the
+// user's profile time zone is used, without recipients the user's own address.
+func (s *Service) CreateFor(ctx context.Context, userID string, in Input) (*Schedule, error) {
+	o, zone, err := owner(ctx, userID)
+	if err != nil {
 		return nil, err
 	}
-	return s.Create(ctx, userID, u.TimeZone, in)
+	return s.CreateAs(ctx, userID, o, zone, in)
+}
+
+// UpdateFor edits a schedule of a signed-in user (Update).
+func (s *Service) UpdateFor(ctx context.Context, userID, id string, p Patch) (*Schedule, error) {
+	o, _, err := owner(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return s.Update(ctx, userID, o, id, p)
+}
+
+// ListFor lists a signed-in user's schedules with their status (ListWithStatus).
+func (s *Service) ListFor(ctx context.Context, userID string) ([]WithStatus, error) {
+	o, _, err := owner(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return s.ListWithStatus(ctx, userID, o)
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 	_ "time/tzdata" // zone data inside the binary: a function runtime may lack /usr/share/zoneinfo
 
@@ -90,6 +91,11 @@ type Input struct {
 	TimeZone string `json:"timezone"`
 	// Compare is optional: period.PreviousPeriod unless given.
 	Compare period.Compare `json:"compare"`
+	// Recipients is optional: the owner's address unless given.
+	Recipients []string `json:"recipients"`
+	Paused     bool     `json:"paused"`
+	// OnNeedsReconnect is optional: SendAnyway unless given.
+	OnNeedsReconnect string `json:"on_needs_reconnect"`
 }
 
 // Service stores schedules and runs the tick.
@@ -97,6 +103,8 @@ type Service struct {
 	st      *store.Store
 	reports *report.Service
 	now     func() time.Time
+	limits  LimitsFunc
+	sources SourcesFunc
 }
 
 // New returns a Service.
@@ -170,23 +178,69 @@ var ErrNotFound = problem.NotFound("No such schedule.")
 // copy would only send every report twice.
 var ErrDuplicate = problem.Conflict("duplicate_schedule", "You already have a schedule with this cadence, day, hour, time zone and comparison.")
 
-// Create adds a schedule for userID; defaultTZ is the user's own time zone. The limit, the
-// duplicate check and the write are one script, so parallel requests cannot get past either.
+// Create adds a schedule for userID; defaultTZ is the user's own time zone. Without an
+// owner's address it has no recipients stored: it goes to the owner alone (WithOwner).
 func (s *Service) Create(ctx context.Context, userID, defaultTZ string, in Input) (*Schedule, error) {
-	sc, err := validate(in, defaultTZ)
+	return s.CreateAs(ctx, userID, Owner{}, defaultTZ, in)
+}
+
+// CreateAs adds a schedule for userID, made by owner. The limits, the duplicate check and the
+// write are one script (writeScript), so parallel requests cannot get past any of them.
+func (s *Service) CreateAs(ctx context.Context, userID string, owner Owner, defaultTZ string, in Input) (*Schedule, error) {
+	lim, err := s.limitsFor(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	sc.ID = ids.New()
-	sc.CreatedAt = s.now().UTC().Truncate(time.Second)
-	sc.NextRunAt = sc.Next(s.now())
+	sc, added, err := s.newSchedule(in, owner, defaultTZ, lim)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.backfill(ctx, userID); err != nil {
 		return nil, err
 	}
-	if err := s.add(ctx, userID, sc); err != nil {
+	due := dueSet
+	if sc.Paused {
+		due = dueRemove
+	}
+	if err := s.write(ctx, write{userID: userID, sc: sc, due: due, added: added}, lim); err != nil {
 		return nil, err
 	}
 	return sc, nil
+}
+
+// newSchedule is the schedule in describes, with its id, dates and recipients, and the
+// addresses it adds.
+func (s *Service) newSchedule(in Input, owner Owner, defaultTZ string, lim Limits) (*Schedule, []string, error) {
+	sc, err := validate(in, defaultTZ)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sc.OnNeedsReconnect, err = reconnectRule(SendAnyway, nonEmpty(in.OnNeedsReconnect)); err != nil {
+		return nil, nil, err
+	}
+	now := s.now()
+	sc.ID, sc.Paused = ids.New(), in.Paused
+	sc.CreatedAt = now.UTC().Truncate(time.Second)
+	if !sc.Paused {
+		sc.NextRunAt = sc.Next(now)
+	}
+	var added []string
+	if in.Recipients != nil {
+		list, err := normalizeRecipients(in.Recipients, owner, lim.Recipients)
+		if err != nil {
+			return nil, nil, err
+		}
+		added = sc.setRecipients(list, owner, sc.CreatedAt)
+	}
+	sc.resolveOwner(owner)
+	return sc, added, nil
+}
+
+func nonEmpty(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
 }
 
 // backfillScript sets, for each (id, fingerprint) pair in ARGV, the fingerprint of schedule id
@@ -221,37 +275,6 @@ func (s *Service) backfill(ctx context.Context, userID string) error {
 	return store.Err(backfillScript.Run(ctx, s.st.R, []string{s.userKey(userID), s.fpKey(userID)}, args...).Err())
 }
 
-// createScript adds a schedule (KEYS[1] schedules, KEYS[2] fingerprints, KEYS[3] due set,
-// KEYS[4] the user's index) unless its fingerprint is taken or the user has ARGV[1] already.
-// The fingerprint is stored beside the schedule in the same step, and both keys enter the
-// user's index with it.
-var createScript = redis.NewScript(`
-if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 'duplicate' end
-if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[1]) then return 'full' end
-redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[5], ARGV[6])
-redis.call('SADD', KEYS[4], KEYS[1], KEYS[2])
-return 'ok'
-`)
-
-// add stores sc for userID through createScript.
-func (s *Service) add(ctx context.Context, userID string, sc *Schedule) error {
-	b, _ := json.Marshal(sc)
-	keys := []string{s.userKey(userID), s.fpKey(userID), s.dueKey(), s.st.IndexKey(userID)}
-	res, err := createScript.Run(ctx, s.st.R, keys, MaxPerUser, sc.fingerprint(), sc.ID, b,
-		sc.NextRunAt.Unix(), member(userID, sc.ID)).Text()
-	switch {
-	case err != nil:
-		return store.Err(err)
-	case res == "duplicate":
-		return ErrDuplicate
-	case res == "full":
-		return ErrTooMany
-	}
-	return nil
-}
-
 // fingerprint is the canonical form of what a schedule does (not its id or dates): two
 // schedules with the same fingerprint would run the same report at the same moment.
 func (sc *Schedule) fingerprint() string {
@@ -268,25 +291,52 @@ func (sc *Schedule) fingerprint() string {
 		// adds nothing, so fingerprints stored before compare existed still match.
 		fp += "/" + string(sc.Compare)
 	}
+	if to := sc.recipientsKey(); to != "" {
+		// The same report to other people is a different schedule; the owner alone (every
+		// schedule stored before recipients) adds nothing.
+		fp += "/to=" + to
+	}
 	return fp
 }
 
-// List returns the user's schedules, oldest first.
+// listScript returns, for each of the user's schedules (KEYS[1]), its stored value and its
+// score in the due set (KEYS[2]; false when it has none), members prefixed ARGV[1].
+var listScript = redis.NewScript(`
+local all = redis.call('HGETALL', KEYS[1])
+local out = {}
+for i = 1, #all, 2 do
+  out[#out + 1] = all[i + 1]
+  out[#out + 1] = redis.call('ZSCORE', KEYS[2], ARGV[1] .. all[i]) or ''
+end
+return out
+`)
+
+// List returns the user's schedules, oldest first, each with the next run the due set holds
+// (the tick advances it there, not in the stored value).
 func (s *Service) List(ctx context.Context, userID string) ([]Schedule, error) {
-	all, err := s.st.R.HGetAll(ctx, s.userKey(userID)).Result()
+	res, err := listScript.Run(ctx, s.st.R, []string{s.userKey(userID), s.dueKey()}, userID+":").StringSlice()
 	if err != nil {
 		return nil, store.Err(err)
 	}
-	out := make([]Schedule, 0, len(all))
-	for _, raw := range all {
-		sc, err := decode(raw)
+	out := make([]Schedule, 0, len(res)/2)
+	for i := 0; i+1 < len(res); i += 2 {
+		sc, err := decode(res[i])
 		if err != nil {
 			return nil, err
 		}
+		sc.setNextRun(res[i+1])
 		out = append(out, *sc)
 	}
 	sortByCreated(out)
 	return out, nil
+}
+
+// setNextRun sets NextRunAt from the due set's score ("" when the schedule is not there).
+func (sc *Schedule) setNextRun(score string) {
+	sc.NextRunAt = time.Time{}
+	if f, err := strconv.ParseFloat(score, 64); err == nil {
+		sc.NextRunAt = time.Unix(int64(f), 0).UTC()
+	}
 }
 
 // deleteScript removes schedule ARGV[1] (KEYS[1] schedules, KEYS[2] fingerprints, KEYS[3]
@@ -329,7 +379,7 @@ func (s *Service) DeleteAll(ctx context.Context, userID string) error {
 		for _, id := range ids {
 			p.ZRem(ctx, s.dueKey(), member(userID, id))
 		}
-		p.Del(ctx, s.userKey(userID), s.fpKey(userID))
+		p.Del(ctx, s.userKey(userID), s.fpKey(userID), s.newRecipientsKey(userID))
 		return nil
 	})
 	return store.Err(err)
@@ -344,19 +394,50 @@ func sortByCreated(list []Schedule) {
 	})
 }
 
-// Get returns one of the user's schedules; ErrNotFound when it is not theirs.
+// Get returns one of the user's schedules, with the next run the due set holds, in one round
+// trip; ErrNotFound when it is not theirs.
 func (s *Service) Get(ctx context.Context, userID, id string) (*Schedule, error) {
 	if id == "" {
 		return nil, problem.Invalid("id", "Query parameter \"id\" is required.")
 	}
-	raw, err := s.st.R.HGet(ctx, s.userKey(userID), id).Result()
-	if errors.Is(err, redis.Nil) {
+	var raw *redis.StringCmd
+	var score *redis.FloatCmd
+	_, err := s.st.R.Pipelined(ctx, func(p redis.Pipeliner) error {
+		raw, score = p.HGet(ctx, s.userKey(userID), id), p.ZScore(ctx, s.dueKey(), member(userID, id))
+		return nil
+	})
+	if errors.Is(raw.Err(), redis.Nil) {
 		return nil, ErrNotFound
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, store.Err(err)
 	}
-	return decode(raw)
+	sc, err := decode(raw.Val())
+	if err != nil {
+		return nil, err
+	}
+	sc.setNextRun(strconv.FormatFloat(score.Val(), 'f', 0, 64))
+	if score.Err() != nil {
+		sc.NextRunAt = time.Time{}
+	}
+	return sc, nil
+}
+
+// getRaw returns schedule id as stored and decoded (NextRunAt as last written, which an edit
+// compares against).
+func (s *Service) getRaw(ctx context.Context, userID, id string) (string, *Schedule, error) {
+	if id == "" {
+		return "", nil, problem.Invalid("id", "Query parameter \"id\" is required.")
+	}
+	raw, err := s.st.R.HGet(ctx, s.userKey(userID), id).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil, ErrNotFound
+	}
+	if err != nil {
+		return "", nil, store.Err(err)
+	}
+	sc, err := decode(raw)
+	return raw, sc, err
 }
 
 // decode reads a stored schedule, filling what schedules stored before a field existed lack.

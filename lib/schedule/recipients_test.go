@@ -1,0 +1,88 @@
+package schedule
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trymetriqs/metriqs/lib/problem"
+)
+
+var boss = Owner{Email: "boss@agency.example", Name: "Boss"}
+
+func TestNormalizeAddress(t *testing.T) {
+	cases := []struct{ in, want, code string }{
+		{"client@Example.COM", "client@example.com", ""},
+		{"  Client.Name@example.com ", "Client.Name@example.com", ""}, // the local part keeps its case
+		{"a@b.example\r\nBcc: victim@example.com", "", "invalid_recipient"},
+		{"a@b.example\n", "", "invalid_recipient"},
+		{"Someone <a@b.example>", "", "invalid_recipient"}, // one address, not a header
+		{"a@b.example, c@d.example", "", "invalid_recipient"},
+		{"not an address", "", "invalid_recipient"},
+		{"nodomain@localhost", "", "invalid_recipient"},
+		{"a@[127.0.0.1]", "", "invalid_recipient"},
+		{strings.Repeat("a", 250) + "@b.example", "", "invalid_recipient"},
+	}
+	for _, c := range cases {
+		got, err := normalizeAddress(c.in)
+		if got != c.want || problem.CodeOf(err) != c.code {
+			t.Errorf("normalizeAddress(%q) = %q, %v; want %q, %s", c.in, got, err, c.want, c.code)
+		}
+	}
+}
+
+func TestNormalizeRecipients(t *testing.T) {
+	ten := []string{boss.Email}
+	for i := range MaxRecipients {
+		ten = append(ten, fmt.Sprintf("c%d@client.example", i))
+	}
+	if got, err := normalizeRecipients(ten, boss, MaxRecipients); err != nil || len(got) != MaxRecipients+1 {
+		t.Fatalf("the owner and %d others: %v, %v", MaxRecipients, got, err)
+	}
+	if _, err := normalizeRecipients(append(ten, "one@more.example"), boss, MaxRecipients); problem.CodeOf(err) != "too_many_recipients" {
+		t.Fatalf("one more: %v", err)
+	}
+	got, err := normalizeRecipients([]string{"a@x.example", "A@X.example", "BOSS@agency.example"}, boss, 1)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("duplicates (case folded) count once and the owner not at all: %v, %v", got, err)
+	}
+	if _, err := normalizeRecipients([]string{}, boss, 1); problem.CodeOf(err) != "invalid_recipient" {
+		t.Fatalf("no recipients: %v", err)
+	}
+}
+
+// A schedule made without recipients goes to the owner, marked as such; added addresses
+// record who added them and when, and keep it across later edits.
+func TestRecipientsDefaultAndWhoAdded(t *testing.T) {
+	s, _, clk, _ := newService(t)
+	ctx := context.Background()
+	sc, err := s.CreateAs(ctx, "u1", boss, "UTC", Input{Cadence: Weekly, Weekday: ip(1), Hour: ip(9)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.Recipients) != 1 || sc.Recipients[0] != boss.Email || !sc.IsOwner(boss.Email) || sc.OnNeedsReconnect != SendAnyway {
+		t.Fatalf("default recipients: %+v", sc)
+	}
+	first := clk.now().UTC().Truncate(time.Second)
+	to := []string{boss.Email, "ann@client.example"}
+	if sc, err = s.Update(ctx, "u1", boss, sc.ID, Patch{Recipients: &to}); err != nil {
+		t.Fatal(err)
+	}
+	clk.set(clk.now().Add(time.Hour))
+	to = append(to, "Bob@Client.EXAMPLE")
+	if sc, err = s.Update(ctx, "u1", boss, sc.ID, Patch{Recipients: &to}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Get(ctx, "u1", sc.ID)
+	ann, bob := got.Added["ann@client.example"], got.Added["Bob@client.example"]
+	if !ann.At.Equal(first) || ann.By != boss.Email || ann.Name != "Boss" || ann.Owner || !bob.At.Equal(first.Add(time.Hour)) {
+		t.Fatalf("added = %+v", got.Added)
+	}
+	// A schedule stored without recipients (before they existed) resolves to the owner.
+	old, _ := s.Create(ctx, "u1", "UTC", Input{Cadence: Monthly, Day: ip(1), Hour: ip(9)})
+	if r := old.WithOwner("me@x.example", "Me"); len(r.Recipients) != 1 || !r.IsOwner("me@x.example") {
+		t.Fatalf("WithOwner = %+v", r)
+	}
+}
