@@ -8,6 +8,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/session"
+	"github.com/trymetriqs/metriqs/lib/usage"
 	"github.com/trymetriqs/metriqs/lib/web"
 )
 
@@ -49,7 +50,11 @@ func request(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rep, err := svc.RequestFor(r.Context(), session.From(r.Context()).UserID, *in.Period, in.Compare)
+	limits, err := usage.Default()
+	if err != nil {
+		return err
+	}
+	rep, err := svc.RequestFor(r.Context(), session.From(r.Context()).UserID, *in.Period, in.Compare, limits)
 	if err != nil {
 		return err
 	}

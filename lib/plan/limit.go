@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -43,6 +44,12 @@ func (ls Limits) Of(l Limit) int {
 var nouns = map[Limit]string{
 	Integrations: "connected integrations", SourcesPerReport: "sources in one report", Schedules: "schedules",
 	RecipientsPerSchedule: "recipients per schedule", ShareLinks: "share links", ReportsPerMonth: "reports a month",
+}
+
+// Reservation is a place counted against a limit before the thing is written; Release gives
+// it back when the write fails, so a retry is not refused for something that never happened.
+type Reservation interface {
+	Release(ctx context.Context)
 }
 
 // CodeLimit is the stable code of a request over a plan limit (API.md).

@@ -51,12 +51,18 @@ func (s *Service) Create(ctx context.Context, req Request) (*Report, error) {
 	return doc, s.enqueue(ctx, req.UserID, doc)
 }
 
-// Request is Create within the user's hourly quota (RequestLimit). Only an accepted request
+// Request is Create within the user's hourly quota (RequestLimit) and, with WithUsage, the
+// plan's sources per report and reports per month (plan.go). Only an accepted request
 // counts: it is validated first, its place in the quota is reserved in one atomic step (so
 // parallel requests cannot take more than the quota between them), and the place is given
 // back if the report cannot be stored or queued — a client retrying a 503, as API.md tells
 // it to, does not lock itself out.
 func (s *Service) Request(ctx context.Context, req Request) (*Report, error) {
+	return s.request(ctx, req, s.usage)
+}
+
+// request is Request with the plan enforced through u (none when nil).
+func (s *Service) request(ctx context.Context, req Request, u Limits) (*Report, error) {
 	doc, err := s.prepare(ctx, req)
 	if err != nil {
 		return nil, err
@@ -65,7 +71,13 @@ func (s *Service) Request(ctx context.Context, req Request) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.enqueue(ctx, req.UserID, doc); err != nil {
+	month, err := monthly(ctx, u, req.UserID, doc.sources)
+	if err == nil {
+		if err = s.enqueue(ctx, req.UserID, doc); err != nil && month != nil {
+			month.Release(ctx)
+		}
+	}
+	if err != nil {
 		if rerr := quota.Release(context.WithoutCancel(ctx)); rerr != nil {
 			slog.Warn("report: could not give back a failed request's quota", "err", rerr)
 		}
@@ -112,6 +124,7 @@ func (s *Service) prepare(ctx context.Context, req Request) (*Report, error) {
 	return &Report{
 		ID: id, RunID: req.RunID, Title: period.Title(p), Status: Queued, Period: p,
 		CreatedAt: s.now().UTC().Truncate(time.Second), Sections: []metrics.Section{}, ScheduleID: req.ScheduleID,
+		sources: len(conns),
 	}, nil
 }
 

@@ -46,13 +46,14 @@ func Default() (*Service, error) { return instance.Get() }
 var RequestLimit = ratelimit.Limit{Name: "reports-user", Max: 30, Window: time.Hour}
 
 // RequestFor asks for a report for a signed-in user, in the user's time zone, within the
-// per-user quota on report requests (Request).
-func (s *Service) RequestFor(ctx context.Context, userID string, spec period.Spec, compare period.Compare) (*Report, error) {
+// per-user quota on report requests and the account's plan, enforced through limits
+// (lib/usage's Default; see Limits for why it is passed in).
+func (s *Service) RequestFor(ctx context.Context, userID string, spec period.Spec, compare period.Compare, limits Limits) (*Report, error) {
 	loc, err := userLocation(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	return s.Request(ctx, Request{UserID: userID, Spec: spec, Location: loc, Compare: compare})
+	return s.request(ctx, Request{UserID: userID, Spec: spec, Location: loc, Compare: compare}, limits)
 }
 
 // userLocation is the user's profile time zone (UTC when unset).

@@ -45,6 +45,8 @@ type Report struct {
 	Error string `json:"error,omitempty"`
 	// ErrorCode is the stable code of Error: generation_timed_out (ErrCodeTimedOut).
 	ErrorCode string `json:"error_code,omitempty"`
+	// sources is how many integrations a report being created will read (one section each).
+	sources int
 }
 
 // Summary is a row of GET /api/reports.
@@ -78,6 +80,7 @@ type Service struct {
 	fetchers map[string]metrics.Fetcher
 	pub      Publisher
 	now      func() time.Time
+	usage    Limits // plan limits (plan.go); nil: none
 	// SectionTimeout bounds each provider's fetch, so one slow provider cannot hold the
 	// whole report past the function's time limit.
 	SectionTimeout time.Duration

@@ -78,7 +78,7 @@ type Reservation struct {
 
 // ReserveReport counts one report against p's reports_per_month for this month, or refuses
 // with plan_limit, counting nothing.
-func (s *Service) ReserveReport(ctx context.Context, userID string, p plan.Plan) (*Reservation, error) {
+func (s *Service) ReserveReport(ctx context.Context, userID string, p plan.Plan) (plan.Reservation, error) {
 	field := ReportsField(s.now())
 	n, err := reserveScript.Run(ctx, s.st.R, []string{s.key(userID), s.st.IndexKey(userID)}, field, p.Limits.ReportsPerMonth).Int()
 	if err != nil {
