@@ -73,6 +73,10 @@ type Mail struct {
 type Credentials struct {
 	ClientID     string
 	ClientSecret string
+	// TestSecret (Stripe only, STRIPE_TEST_SECRET_KEY) is the app owner's test-mode secret
+	// key: Stripe exchanges, refreshes and deauthorizes a test-mode (or sandbox) install only
+	// with the key of that mode, and ClientSecret is the live one.
+	TestSecret string
 }
 
 // providerEnv names the environment variables of each real provider's OAuth client.
@@ -208,6 +212,10 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	for id, names := range providerEnv {
 		cred := Credentials{ClientID: env(names[0]), ClientSecret: env(names[1])}
+		if id == "stripe" {
+			cred.TestSecret = env("STRIPE_TEST_SECRET_KEY")
+			problems = append(problems, checkStripeTestKey(cred)...)
+		}
 		if cred.ClientID != "" && cred.ClientSecret != "" {
 			c.Providers[id] = cred
 		} else if cred.ClientID != "" || cred.ClientSecret != "" {
@@ -219,6 +227,21 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("config: %s", strings.Join(dedupe(problems), "; "))
 	}
 	return c, nil
+}
+
+// checkStripeTestKey refuses a STRIPE_TEST_SECRET_KEY that is not a test-mode key (sk_test_,
+// rk_test_: a live key there would make "test mode" installs read live data), or one without
+// the app it belongs to.
+func checkStripeTestKey(c Credentials) []string {
+	switch {
+	case c.TestSecret == "":
+		return nil
+	case c.ClientID == "" || c.ClientSecret == "":
+		return []string{"STRIPE_TEST_SECRET_KEY needs STRIPE_CLIENT_ID and STRIPE_SECRET_KEY"}
+	case !strings.HasPrefix(c.TestSecret, "sk_test_") && !strings.HasPrefix(c.TestSecret, "rk_test_"):
+		return []string{"STRIPE_TEST_SECRET_KEY must be a test-mode key (sk_test_… or rk_test_…)"}
+	}
+	return nil
 }
 
 // checkRedisURL holds production to the security page's "TLS 1.2 or higher" in transit:

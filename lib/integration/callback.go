@@ -78,9 +78,10 @@ func (s *Service) finish(ctx context.Context, r *http.Request) (string, string) 
 		return "", CallbackInvalidRequest
 	}
 	p, err := s.configured(pd.Provider)
-	if err != nil {
+	if err != nil || (pd.Mode == provider.ModeTest && !p.HasTestMode()) {
 		return "", CallbackNotConfigured
 	}
+	p = p.ForMode(pd.Mode) // the key of the install's mode, for the exchange and after
 	tok, err := s.exchange(ctx, p, q.Get("code"), verifier)
 	if err != nil {
 		slog.Warn("integration: code exchange failed", "provider", p.ID, "err", err)
@@ -178,6 +179,7 @@ func (s *Service) save(ctx context.Context, userID string, p *provider.Provider,
 	fields[fConnectedAt] = s.o.Now().UTC().Format(time.RFC3339)
 	fields[fSelection] = string(sel)
 	fields[fGen] = ids.New()
+	fields[fMode] = p.Mode
 	key := s.recordKey(userID, p.ID)
 	var prev *redis.StringCmd
 	_, err = s.o.Store.R.TxPipelined(ctx, func(pl redis.Pipeliner) error {
@@ -210,7 +212,7 @@ func (s *Service) discard(ctx context.Context, userID string, p *provider.Provid
 			}
 		}
 	}
-	g := provider.Grant{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken}
+	g := provider.Grant{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Mode: p.Mode}
 	g.AccountID, _ = tok.Extra("stripe_user_id").(string)
 	s.revokeOrphan(ctx, userID, p, g, tok.Expiry)
 }

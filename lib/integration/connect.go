@@ -13,6 +13,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/trymetriqs/metriqs/lib/ids"
+	"github.com/trymetriqs/metriqs/lib/problem"
+	"github.com/trymetriqs/metriqs/lib/provider"
 	"github.com/trymetriqs/metriqs/lib/ratelimit"
 	"github.com/trymetriqs/metriqs/lib/store"
 )
@@ -25,6 +27,9 @@ var ConnectLimit = ratelimit.Limit{Name: "connect-user", Max: 30, Window: 10 * t
 // ConnectInput is the body of POST /api/integrations/connect.
 type ConnectInput struct {
 	Provider string `json:"provider"`
+	// Mode is "test" for a Stripe install in test mode (or a sandbox), where this
+	// deployment has a test key; "" or "live" otherwise.
+	Mode string `json:"mode,omitempty"`
 }
 
 // ConnectResult is its answer.
@@ -34,10 +39,13 @@ type ConnectResult struct {
 
 // pending is what the state parameter stands for, kept server-side until the callback.
 type pending struct {
-	UserID   string    `json:"uid"`
-	Provider string    `json:"provider"`
-	Verifier string    `json:"verifier,omitempty"` // sealed PKCE code verifier
-	Created  time.Time `json:"created"`
+	UserID   string `json:"uid"`
+	Provider string `json:"provider"`
+	Verifier string `json:"verifier,omitempty"` // sealed PKCE code verifier
+	// Mode is the Stripe mode asked for: the state carries it to the callback, whose
+	// exchange needs that mode's key (Stripe Apps OAuth).
+	Mode    string    `json:"mode,omitempty"`
+	Created time.Time `json:"created"`
 }
 
 // Connect starts an authorization: a state of 32 random bytes, stored (as its hash) with
@@ -48,11 +56,15 @@ func (s *Service) Connect(ctx context.Context, userID string, in ConnectInput) (
 	if err != nil {
 		return nil, err
 	}
+	mode, err := connectMode(p, in.Mode)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.limits.Allow(ctx, ConnectLimit, userID); err != nil {
 		return nil, err
 	}
 	state := ids.Token(32)
-	pd := pending{UserID: userID, Provider: p.ID, Created: s.o.Now().UTC()}
+	pd := pending{UserID: userID, Provider: p.ID, Mode: mode, Created: s.o.Now().UTC()}
 	verifier := ""
 	if p.PKCE {
 		verifier = oauth2.GenerateVerifier()
@@ -74,6 +86,17 @@ func (s *Service) Connect(ctx context.Context, userID string, in ConnectInput) (
 		return nil, store.Err(fmt.Errorf("integration: store state: %w", err))
 	}
 	return &ConnectResult{AuthorizeURL: p.AuthCodeURL(s.redirectURI(), state, verifier)}, nil
+}
+
+// connectMode checks the mode asked for: test only where p has a test key (Stripe).
+func connectMode(p *provider.Provider, mode string) (string, error) {
+	switch {
+	case mode == "" || mode == "live":
+		return provider.ModeLive, nil
+	case mode == provider.ModeTest && p.HasTestMode():
+		return provider.ModeTest, nil
+	}
+	return "", problem.Unprocessable("invalid_mode", "mode", p.Name+` has no test mode here: use "live", or leave mode out.`)
 }
 
 // stateKey stores a state by its SHA-256: what is in Redis cannot be replayed as a state.

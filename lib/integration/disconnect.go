@@ -113,7 +113,7 @@ func (s *Service) disconnect(ctx context.Context, userID string, p *provider.Pro
 // grantOf opens what revocation needs. Tokens that cannot be opened cannot be revoked by
 // us; the account id is enough for Stripe.
 func (s *Service) grantOf(userID string, p *provider.Provider, rec *record) provider.Grant {
-	g := provider.Grant{AccountID: rec.AccountID}
+	g := provider.Grant{AccountID: rec.AccountID, Mode: rec.Mode}
 	if rec.Access == "" {
 		return g
 	}
@@ -125,7 +125,7 @@ func (s *Service) grantOf(userID string, p *provider.Provider, rec *record) prov
 
 // revokeNow revokes g at the provider.
 func (s *Service) revokeNow(ctx context.Context, p *provider.Provider, g provider.Grant) revocation {
-	err := p.Revoke(ctx, s.o.HTTPClient, g)
+	err := p.ForMode(g.Mode).Revoke(ctx, s.o.HTTPClient, g)
 	switch {
 	case err == nil:
 		return revoked
@@ -146,12 +146,12 @@ func (s *Service) liveGrant(ctx context.Context, p *provider.Provider, g provide
 	if !p.RevokeNeedsLiveToken || g.RefreshToken == "" || (!expiry.IsZero() && s.o.Now().Add(time.Minute).Before(expiry)) {
 		return g, expiry
 	}
-	t, err := p.Refresh(s.withHTTP(ctx), g.RefreshToken)
+	t, err := p.ForMode(g.Mode).Refresh(s.withHTTP(ctx), g.RefreshToken)
 	if err != nil {
 		return g, expiry
 	}
 	s.clockExpiry(p, t)
-	return provider.Grant{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, AccountID: g.AccountID}, t.Expiry
+	return provider.Grant{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, AccountID: g.AccountID, Mode: g.Mode}, t.Expiry
 }
 
 // remove deletes the integration and writes the security-log events, in one transaction.

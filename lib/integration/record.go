@@ -41,6 +41,9 @@ const (
 	// fGen is a random id per connect: a refresh or a choice that finishes after the user
 	// disconnected and connected again must not write into the new integration.
 	fGen = "gen"
+	// fMode is the Stripe mode of the install (provider.ModeTest, or "" for live): its
+	// refreshes and its deauthorization use that mode's key.
+	fMode = "mode"
 )
 
 // record is one user's connection to one provider.
@@ -58,6 +61,7 @@ type record struct {
 	Selection   []provider.Choice
 	Reason      string
 	Gen         string
+	Mode        string
 }
 
 // recordKey is integ:{user}:{provider}.
@@ -91,7 +95,7 @@ func (s *Service) load(ctx context.Context, userID, providerID string) (*record,
 func parseRecord(f map[string]string) *record {
 	r := &record{
 		Status: f[fStatus], Account: f[fAccount], AccountID: f[fAccountID], Scopes: strings.Fields(f[fScopes]),
-		Access: f[fAccess], Refresh: f[fRefresh], TokenType: f[fTokenType], Reason: f[fReason], Gen: f[fGen],
+		Access: f[fAccess], Refresh: f[fRefresh], TokenType: f[fTokenType], Reason: f[fReason], Gen: f[fGen], Mode: f[fMode],
 	}
 	r.ConnectedAt, _ = time.Parse(time.RFC3339, f[fConnectedAt])
 	r.Expiry, _ = time.Parse(time.RFC3339Nano, f[fExpiry])

@@ -113,7 +113,7 @@ func (s *Service) refreshLocked(ctx context.Context, userID string, p *provider.
 	if tok.RefreshToken == "" {
 		return nil, time.Time{}, s.needsReauth(ctx, userID, p, rec.Gen, "The access token expired and the provider gave no refresh token.", nil)
 	}
-	nt, err := s.callRefresh(ctx, p, tok.RefreshToken)
+	nt, err := s.callRefresh(ctx, p.ForMode(rec.Mode), tok.RefreshToken)
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && (re.ErrorCode == "invalid_grant" || re.ErrorCode == "bad_refresh_token") {
@@ -136,7 +136,7 @@ func (s *Service) refreshLocked(ctx context.Context, userID string, p *provider.
 			// Disconnected while we refreshed: the new tokens must not outlive that. (When
 			// the user connected again instead, they are left alone: at a one-grant provider
 			// revoking them would revoke the new connection too.)
-			s.revokeOrphan(ctx, userID, p, provider.Grant{AccessToken: nt.AccessToken, RefreshToken: nt.RefreshToken, AccountID: rec.AccountID}, nt.Expiry)
+			s.revokeOrphan(ctx, userID, p, provider.Grant{AccessToken: nt.AccessToken, RefreshToken: nt.RefreshToken, AccountID: rec.AccountID, Mode: rec.Mode}, nt.Expiry)
 		}
 		return nil, time.Time{}, err
 	}

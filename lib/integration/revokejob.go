@@ -87,7 +87,7 @@ func (s *Service) RevokeJob(ctx context.Context, body []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*revokeTimeout)
 	defer cancel()
 	live, expiry := s.liveGrant(ctx, p, g, m.Expiry)
-	err = p.Revoke(ctx, s.o.HTTPClient, live)
+	err = p.ForMode(live.Mode).Revoke(ctx, s.o.HTTPClient, live)
 	detail := p.Name + ": revoked at the provider after the disconnect."
 	switch {
 	case errors.Is(err, provider.ErrRejected), errors.Is(err, provider.ErrNothingToRevoke):

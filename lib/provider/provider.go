@@ -75,6 +75,9 @@ type Grant struct {
 	AccessToken  string
 	RefreshToken string
 	AccountID    string
+	// Mode is the Stripe mode the grant was made in (ModeTest, or "" for live): its
+	// revocation needs that mode's key.
+	Mode string `json:",omitempty"`
 }
 
 // Account names the account a token belongs to.
@@ -89,6 +92,8 @@ type Provider struct {
 	Name string
 	Endpoints
 	Credentials config.Credentials
+	// Mode is the Stripe mode these credentials are for (ForMode); "" is live.
+	Mode string
 	// Scopes are what Metriqs asks for, from the scope table.
 	Scopes []Scope
 	// SendScope puts Scopes in the authorization request. GitHub Apps and Stripe Apps take
@@ -146,6 +151,30 @@ var (
 
 // Configured reports whether the deployment has an OAuth client for p.
 func (p *Provider) Configured() bool { return p.Credentials.ClientID != "" }
+
+// Modes of a Stripe install. Live is the empty string, so records and grants made before
+// test mode existed are live, as they were.
+const (
+	ModeLive = ""
+	ModeTest = "test"
+)
+
+// HasTestMode reports whether p can take test-mode installs (a test key is configured).
+func (p *Provider) HasTestMode() bool { return p.Credentials.TestSecret != "" }
+
+// ForMode is p with the credentials of mode: Stripe's Apps OAuth exchanges a code, refreshes
+// and deauthorizes with the app owner's secret key *of the mode the app was installed in*, so
+// a test-mode install fails with the live key. p itself for live, or when p has no test key.
+// https://docs.stripe.com/stripe-apps/api-authentication/oauth
+func (p *Provider) ForMode(mode string) *Provider {
+	if mode != ModeTest || !p.HasTestMode() {
+		return p
+	}
+	c := *p
+	c.Credentials.ClientSecret = p.Credentials.TestSecret
+	c.Mode = ModeTest
+	return &c
+}
 
 // ScopeNames are the names of p's scopes, in table order.
 func (p *Provider) ScopeNames() []string {
