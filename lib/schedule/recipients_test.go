@@ -33,22 +33,29 @@ func TestNormalizeAddress(t *testing.T) {
 	}
 }
 
-func TestNormalizeRecipients(t *testing.T) {
+// At most MaxRecipients besides the owner; duplicates (case folded) count once and the owner
+// not at all; an empty list is refused.
+func TestRecipientsLimit(t *testing.T) {
+	s, _, _, _ := newService(t)
+	ctx := context.Background()
 	ten := []string{boss.Email}
 	for i := range MaxRecipients {
 		ten = append(ten, fmt.Sprintf("c%d@client.example", i))
 	}
-	if got, err := normalizeRecipients(ten, boss, MaxRecipients); err != nil || len(got) != MaxRecipients+1 {
-		t.Fatalf("the owner and %d others: %v, %v", MaxRecipients, got, err)
+	mk := func(day int, to []string) (*Schedule, error) {
+		return s.CreateAs(ctx, "u1", boss, "UTC", Input{Cadence: Monthly, Day: ip(day), Hour: ip(6), Recipients: to})
 	}
-	if _, err := normalizeRecipients(append(ten, "one@more.example"), boss, MaxRecipients); problem.CodeOf(err) != "too_many_recipients" {
-		t.Fatalf("one more: %v", err)
+	if _, err := mk(1, append(ten, "one@more.example")); err == nil {
+		t.Fatal("one more than the limit was accepted")
 	}
-	got, err := normalizeRecipients([]string{"a@x.example", "A@X.example", "BOSS@agency.example"}, boss, 1)
-	if err != nil || len(got) != 2 {
-		t.Fatalf("duplicates (case folded) count once and the owner not at all: %v, %v", got, err)
+	if sc, err := mk(2, ten); err != nil || len(sc.Recipients) != MaxRecipients+1 {
+		t.Fatalf("the owner and %d others: %+v, %v", MaxRecipients, sc, err)
 	}
-	if _, err := normalizeRecipients([]string{}, boss, 1); problem.CodeOf(err) != "invalid_recipient" {
+	sc, err := mk(3, []string{"a@x.example", "A@X.example", "BOSS@agency.example"})
+	if err != nil || len(sc.Recipients) != 2 || !sc.IsOwner("BOSS@agency.example") {
+		t.Fatalf("duplicates: %+v, %v", sc, err)
+	}
+	if _, err := mk(4, []string{}); problem.CodeOf(err) != "invalid_recipient" {
 		t.Fatalf("no recipients: %v", err)
 	}
 }
