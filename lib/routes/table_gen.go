@@ -20,6 +20,8 @@ import (
 	apiReports "github.com/trymetriqs/metriqs/api/reports"
 	apiSandbox "github.com/trymetriqs/metriqs/api/sandbox"
 	apiSchedules "github.com/trymetriqs/metriqs/api/schedules"
+	apiShared "github.com/trymetriqs/metriqs/api/shared"
+	apiShares "github.com/trymetriqs/metriqs/api/shares"
 )
 
 // Table lists every function under api/, as the Vercel Go builder finds them.
@@ -64,4 +66,6 @@ var Table = []vercel.Route{
 	{Path: "/api/sandbox/sites", File: "api/sandbox/sites.go", Handler: apiSandbox.HandleSandboxSites},
 	{Path: "/api/sandbox/token", File: "api/sandbox/token.go", Handler: apiSandbox.HandleSandboxToken},
 	{Path: "/api/schedules", File: "api/schedules/index.go", Handler: apiSchedules.HandleSchedules},
+	{Path: "/api/shared", File: "api/shared/index.go", Handler: apiShared.HandleShared},
+	{Path: "/api/shares", File: "api/shares/index.go", Handler: apiShares.HandleShares},
 }
