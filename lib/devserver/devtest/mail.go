@@ -82,3 +82,42 @@ func subjects(ms []Mail) []string {
 	}
 	return out
 }
+
+// RefuseMail makes the server's mail catcher refuse mail to addr with a permanent 550 (a
+// bounce) until the returned function accepts it again; the test's cleanup accepts it too.
+func RefuseMail(t testing.TB, addr string) (accept func()) {
+	t.Helper()
+	refusal(t, http.MethodPut, addr)
+	accept = func() { refusal(t, http.MethodDelete, addr) }
+	t.Cleanup(accept)
+	return accept
+}
+
+func refusal(t testing.TB, method, addr string) {
+	t.Helper()
+	req, err := http.NewRequest(method, Server.URL+mailcatcher.Prefix+"/api/refusals?address="+url.QueryEscape(addr), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("devtest: %s refusal of %s: %v", method, addr, err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNoContent {
+		t.Fatalf("devtest: %s refusal of %s: status %d", method, addr, res.StatusCode)
+	}
+}
+
+// Eventually polls cond until it holds, for as long as WaitMail waits for mail; the test
+// fails with desc when it never does.
+func Eventually(t testing.TB, desc string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(mailWait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("devtest: %s: not within %s", desc, mailWait)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
