@@ -67,6 +67,10 @@ type Mail struct {
 	// "Metriqs <account@mail.example.com>": two senders, as Gmail's sender guidelines ask.
 	FromAccount string
 	FromReports string
+	// WebhookSecrets are MAIL_WEBHOOK_SECRET then MAIL_WEBHOOK_SECRET_PREVIOUS: the
+	// provider's signing secret of its bounce webhook ("whsec_…", Standard Webhooks, as Resend
+	// shows it), the previous one while it is rolled. None: the webhook answers 404.
+	WebhookSecrets []string
 }
 
 // Credentials are an OAuth client's id and secret.
@@ -154,6 +158,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.Mail.FromAccount = orDefault(c.Mail.FromAccount, devFromAccount)
 		c.Mail.FromReports = orDefault(c.Mail.FromReports, devFromReports)
 	}
+	c.Mail.WebhookSecrets = webhookSecrets(env, c.Dev)
 
 	var problems []string
 	require := func(name, value string) {

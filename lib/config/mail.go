@@ -2,8 +2,28 @@ package config
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
+
+// DevMailWebhookSecret signs the mail webhook in development (and its e2e tests). Public,
+// so refused outside development.
+const DevMailWebhookSecret = "whsec_bWV0cmlxcy1kZXYtbWFpbC13ZWJob29rLW5vdC1mb3ItcHJvZHVjdGlvbg=="
+
+// webhookSecrets reads MAIL_WEBHOOK_SECRET and MAIL_WEBHOOK_SECRET_PREVIOUS, defaulting to
+// DevMailWebhookSecret in development.
+func webhookSecrets(env func(string) string, dev bool) []string {
+	var out []string
+	for _, name := range []string{"MAIL_WEBHOOK_SECRET", "MAIL_WEBHOOK_SECRET_PREVIOUS"} {
+		if v := env(name); v != "" {
+			out = append(out, v)
+		}
+	}
+	if dev && len(out) == 0 {
+		out = []string{DevMailWebhookSecret}
+	}
+	return out
+}
 
 // check validates the mail settings that are set; which are required is Load's business.
 func (m Mail) check(dev bool) []string {
@@ -12,6 +32,9 @@ func (m Mail) check(dev bool) []string {
 		if err := CheckSMTPURL(m.SMTPURL, dev); err != "" {
 			problems = append(problems, err)
 		}
+	}
+	if !dev && slices.Contains(m.WebhookSecrets, DevMailWebhookSecret) {
+		problems = append(problems, "MAIL_WEBHOOK_SECRET is the development secret outside development")
 	}
 	for name, v := range map[string]string{"MAIL_FROM_ACCOUNT": m.FromAccount, "MAIL_FROM_REPORTS": m.FromReports} {
 		if v != "" && !plausibleFrom(v) {

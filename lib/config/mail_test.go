@@ -16,9 +16,10 @@ func TestLoadProductionMail(t *testing.T) {
 		t.Errorf("mail = %+v", c.Mail)
 	}
 	for name, value := range map[string]string{
-		"SMTP_URL":          "smtp://smtp.resend.com:587",
-		"MAIL_FROM_ACCOUNT": devFromAccount,
-		"MAIL_FROM_REPORTS": "reports@x\r\nBcc: victim@example.com",
+		"SMTP_URL":            "smtp://smtp.resend.com:587",
+		"MAIL_FROM_ACCOUNT":   devFromAccount,
+		"MAIL_FROM_REPORTS":   "reports@x\r\nBcc: victim@example.com",
+		"MAIL_WEBHOOK_SECRET": DevMailWebhookSecret,
 	} {
 		env := production()
 		env[name] = value
@@ -56,7 +57,12 @@ func TestLoadDevelopmentMail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(c.Mail.FromAccount, "@metriqs.localhost>") || !strings.HasSuffix(c.Mail.FromReports, "@metriqs.localhost>") {
+	if !strings.HasSuffix(c.Mail.FromAccount, "@metriqs.localhost>") || !strings.HasSuffix(c.Mail.FromReports, "@metriqs.localhost>") ||
+		len(c.Mail.WebhookSecrets) != 1 || c.Mail.WebhookSecrets[0] != DevMailWebhookSecret {
 		t.Errorf("mail = %+v", c.Mail)
+	}
+	p, err := Load(envOf(production()))
+	if err != nil || len(p.Mail.WebhookSecrets) != 0 {
+		t.Errorf("production without MAIL_WEBHOOK_SECRET has secrets %v (%v)", p.Mail.WebhookSecrets, err)
 	}
 }
