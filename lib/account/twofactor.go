@@ -42,7 +42,8 @@ func (s *Service) pendingKey(uid string) string  { return s.st.Key("user", uid, 
 func (s *Service) recoveryKey(uid string) string { return s.st.Key("user", uid, "recovery") }
 
 // Enrolment is what POST /api/account/totp shows: the secret for manual entry, the otpauth URI
-// and its QR code.
+// and its QR code. EnrolTOTP leaves QRPNG empty: the caller draws it (lib/totp/qr), so that
+// image/png, whose init registers its decoder, is linked into the enrolment function alone.
 type Enrolment struct {
 	Secret     string `json:"secret"`
 	OTPAuthURL string `json:"otpauth_url"`
@@ -91,7 +92,7 @@ func (s *Service) EnrolTOTP(ctx context.Context, sess *session.Session, in Enrol
 	if err != nil {
 		return nil, store.Err(err)
 	}
-	return &Enrolment{Secret: k.Secret, OTPAuthURL: k.URL, QRPNG: k.QRCodePNG}, nil
+	return &Enrolment{Secret: k.Secret, OTPAuthURL: k.URL}, nil
 }
 
 // ConfirmTOTP turns 2FA on once a code from the pending secret checks out, and returns the

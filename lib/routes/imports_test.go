@@ -40,6 +40,12 @@ var smtpOnly = []string{"github.com/wneessen/go-mail", module + "lib/mail/submit
 
 const smtpFunction = "api/jobs/send-email"
 
+// qrOnly draws the 2FA enrolment QR code: image/png's init registers its decoder, so any
+// function importing it links the decoder and compress/zlib (78 KB), wanted by enrolment alone.
+var qrOnly = []string{"image/png", module + "lib/totp/qr"}
+
+const qrFunction = "api/account/totp"
+
 // lean are the function packages held to oauthAndReports. (The builder compiles a function
 // with its whole directory's package, so the rule is per package.)
 var lean = []string{"api", "api/auth", "api/me", "api/account", "api/account/totp"}
@@ -62,6 +68,9 @@ func TestFunctionImports(t *testing.T) {
 			}
 			if hasPrefix(dep, smtpOnly) && pkg != smtpFunction {
 				t.Errorf("%s links %s; only %s may link the SMTP transport", pkg, dep, smtpFunction)
+			}
+			if hasPrefix(dep, qrOnly) && pkg != qrFunction {
+				t.Errorf("%s links %s; only %s may link the QR code", pkg, dep, qrFunction)
 			}
 			for _, l := range lean {
 				if pkg == l && hasPrefix(dep, oauthAndReports) {

@@ -1,14 +1,11 @@
 // Package totp is the arithmetic of two-factor sign-in: RFC 6238 time-based codes (through
-// pquerna/otp), enrolment keys with their otpauth URI and QR code, and one-time recovery
-// codes. It stores nothing; lib/account keeps the state.
+// pquerna/otp), enrolment keys with their otpauth URI, and one-time recovery codes. It stores
+// nothing; lib/account keeps the state. The QR code of an enrolment is lib/totp/qr's.
 package totp
 
 import (
-	"bytes"
 	"crypto/subtle"
-	"encoding/base64"
 	"fmt"
-	"image/png"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -29,9 +26,8 @@ var opts = totp.ValidateOpts{Period: Period, Skew: 0, Digits: otp.DigitsSix, Alg
 
 // Key is a new TOTP secret as shown to the user at enrolment.
 type Key struct {
-	Secret    string // base32, no padding
-	URL       string // otpauth://totp/Metriqs:email?secret=…&issuer=Metriqs&…
-	QRCodePNG string // data:image/png;base64,…
+	Secret string // base32, no padding
+	URL    string // otpauth://totp/Metriqs:email?secret=…&issuer=Metriqs&…
 }
 
 // NewKey makes a fresh secret for account (the user's e-mail).
@@ -43,19 +39,7 @@ func NewKey(account string) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("totp: generate: %w", err)
 	}
-	img, err := k.Image(256, 256)
-	if err != nil {
-		return nil, fmt.Errorf("totp: qr code: %w", err)
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("totp: qr png: %w", err)
-	}
-	return &Key{
-		Secret:    k.Secret(),
-		URL:       k.URL(),
-		QRCodePNG: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()),
-	}, nil
+	return &Key{Secret: k.Secret(), URL: k.URL()}, nil
 }
 
 // Step is the RFC 6238 time step that t falls in.

@@ -75,9 +75,6 @@ func TestKeyURIFormat(t *testing.T) {
 	if q.Get("secret") != k.Secret || len(k.Secret) != 32 || strings.Contains(k.Secret, "=") {
 		t.Errorf("secret = %q (want 32 base32 characters: 160 bits)", k.Secret)
 	}
-	if !strings.HasPrefix(k.QRCodePNG, "data:image/png;base64,iVBORw0KGgo") {
-		t.Errorf("QR code is not a PNG data URL: %.40s", k.QRCodePNG)
-	}
 }
 
 // Codes computed by an implementation nobody here wrote: Debian's oathtool.

@@ -5,7 +5,9 @@ import (
 	"net/http"
 
 	"github.com/trymetriqs/metriqs/lib/account"
+	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/session"
+	"github.com/trymetriqs/metriqs/lib/totp/qr"
 	"github.com/trymetriqs/metriqs/lib/web"
 )
 
@@ -30,6 +32,9 @@ func enrol(w http.ResponseWriter, r *http.Request) error {
 	e, err := svc.EnrolTOTP(r.Context(), session.From(r.Context()), in, web.ClientOf(r))
 	if err != nil {
 		return err
+	}
+	if e.QRPNG, err = qr.DataURL(e.OTPAuthURL); err != nil {
+		return problem.Internal(err)
 	}
 	return web.JSON(w, http.StatusOK, e)
 }
