@@ -22,6 +22,7 @@ var instance = lazy.New(func() (*Service, error) {
 	}
 	s := New(st, reports, time.Now)
 	s.SetSources(integrationSources)
+	s.SetLimits(planLimits)
 	return s, nil
 })
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/trymetriqs/metriqs/lib/plan"
 	"github.com/trymetriqs/metriqs/lib/problem"
 )
 
@@ -19,6 +20,9 @@ type Limits struct {
 	// schedules in any 24 hours, whatever it removes meanwhile: without it, editing a
 	// schedule's recipients over and over would make Metriqs a way to mail strangers.
 	NewRecipientsPerDay int
+	// Plan is the plan these limits come from (plan.go), nil for DefaultLimits: over a plan's
+	// limit the answer is its 402 plan_limit, which says how to raise it.
+	Plan *plan.Plan
 }
 
 // DefaultLimits are the limits of an account without a plan that says otherwise.
@@ -48,10 +52,23 @@ func (s *Service) limitsFor(ctx context.Context, userID string) (Limits, error) 
 
 // errTooMany is the answer past lim.Schedules schedules.
 func errTooMany(lim Limits) error {
+	if lim.Plan != nil {
+		return plan.Exceeded(*lim.Plan, plan.Schedules)
+	}
 	if lim.Schedules == MaxPerUser {
 		return ErrTooMany
 	}
 	return problem.Conflict("too_many_schedules", fmt.Sprintf("An account can keep at most %d schedules. Delete one first.", lim.Schedules))
+}
+
+// errTooManyRecipients is the answer to a schedule with more than lim.Recipients others.
+func errTooManyRecipients(lim Limits) error {
+	if lim.Plan != nil {
+		e := plan.Exceeded(*lim.Plan, plan.RecipientsPerSchedule)
+		e.Message = "Recipients besides you count. " + e.Message
+		return e
+	}
+	return problem.Unprocessable("too_many_recipients", "recipients", fmt.Sprintf("A schedule can have at most %d recipients besides you.", lim.Recipients))
 }
 
 // errNewRecipients is the answer past the daily allowance of new addresses.

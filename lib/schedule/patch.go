@@ -78,7 +78,7 @@ func (s *Service) apply(cur *Schedule, p Patch, owner Owner, lim Limits) (*Sched
 	}
 	var added []string
 	if p.Recipients != nil {
-		list, err := normalizeRecipients(*p.Recipients, owner, lim.Recipients)
+		list, err := normalizeRecipients(*p.Recipients, owner, lim)
 		if err != nil {
 			return nil, write{}, err
 		}

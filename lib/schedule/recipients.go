@@ -43,9 +43,9 @@ func normalizeAddress(raw string) (string, error) {
 // only in case would send twice.
 func sameAddress(a, b string) bool { return strings.EqualFold(a, b) }
 
-// normalizeRecipients checks a recipients list: at least one, duplicates dropped, at most max
-// besides the owner's address.
-func normalizeRecipients(list []string, owner Owner, max int) ([]string, error) {
+// normalizeRecipients checks a recipients list: at least one, duplicates dropped, at most
+// besides the owner's address (lim.Recipients).
+func normalizeRecipients(list []string, owner Owner, lim Limits) ([]string, error) {
 	if len(list) == 0 {
 		return nil, problem.Unprocessable("invalid_recipient", "recipients", "A schedule needs at least one recipient.")
 	}
@@ -64,8 +64,8 @@ func normalizeRecipients(list []string, owner Owner, max int) ([]string, error) 
 		}
 		out = append(out, addr)
 	}
-	if others > max {
-		return nil, problem.Unprocessable("too_many_recipients", "recipients", fmt.Sprintf("A schedule can have at most %d recipients besides you.", max))
+	if others > lim.Recipients {
+		return nil, errTooManyRecipients(lim)
 	}
 	return out, nil
 }

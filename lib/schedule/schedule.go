@@ -226,7 +226,7 @@ func (s *Service) newSchedule(in Input, owner Owner, defaultTZ string, lim Limit
 	}
 	var added []string
 	if in.Recipients != nil {
-		list, err := normalizeRecipients(in.Recipients, owner, lim.Recipients)
+		list, err := normalizeRecipients(in.Recipients, owner, lim)
 		if err != nil {
 			return nil, nil, err
 		}

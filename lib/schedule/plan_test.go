@@ -1,0 +1,63 @@
+package schedule
+
+import (
+	"context"
+	"testing"
+
+	"github.com/trymetriqs/metriqs/lib/plan"
+	"github.com/trymetriqs/metriqs/lib/problem"
+)
+
+func onPlan(s *Service, p plan.Plan) {
+	s.SetLimits(func(context.Context, string) (Limits, error) { return LimitsOf(p), nil })
+}
+
+// 20 different creates at once with one schedule left on the free plan: one is stored, 19
+// get 402 plan_limit naming schedules, and Redis holds exactly the plan's number.
+func TestPlanScheduleLimitUnderParallelCreates(t *testing.T) {
+	s, _, _, _ := newService(t)
+	free := plan.Default()
+	onPlan(s, free)
+	ctx := context.Background()
+	for i := range free.Limits.Schedules - 1 {
+		if _, err := s.Create(ctx, "u1", "UTC", Input{Cadence: Monthly, Day: ip(i + 1), Hour: ip(8)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := parallel(20, func(i int) error {
+		_, err := s.Create(ctx, "u1", "UTC", Input{Cadence: Weekly, Weekday: ip(i % 7), Hour: ip(i)})
+		return err
+	})
+	ok, limited := 0, 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+		} else if pe, _ := problem.As(err); pe != nil && pe.Status == 402 && pe.Code == plan.CodeLimit && pe.Field == string(plan.Schedules) {
+			limited++
+		}
+	}
+	if ok != 1 || limited != 19 {
+		t.Fatalf("%d created, %d plan_limit (errors %v); want 1 and 19", ok, limited, errs)
+	}
+	wantStored(t, s, "u1", free.Limits.Schedules)
+}
+
+// More recipients than the plan allows: 402 plan_limit naming recipients_per_schedule, nothing
+// stored.
+func TestPlanRecipientLimit(t *testing.T) {
+	s, _, _, _ := newService(t)
+	free := plan.Default()
+	onPlan(s, free)
+	var list []string
+	for i := range free.Limits.RecipientsPerSchedule + 1 {
+		list = append(list, string(rune('a'+i))+"@example.com")
+	}
+	_, err := s.Create(context.Background(), "u1", "UTC", Input{Cadence: Weekly, Weekday: ip(1), Hour: ip(8), Recipients: list})
+	if pe, _ := problem.As(err); pe == nil || pe.Status != 402 || pe.Field != string(plan.RecipientsPerSchedule) {
+		t.Fatalf("got %v", err)
+	}
+	wantStored(t, s, "u1", 0)
+	if _, err := s.Create(context.Background(), "u1", "UTC", Input{Cadence: Weekly, Weekday: ip(1), Hour: ip(8), Recipients: list[1:]}); err != nil {
+		t.Fatalf("at the limit: %v", err)
+	}
+}
