@@ -78,6 +78,8 @@ type Options struct {
 	RefreshMargin time.Duration
 	LockTTL       time.Duration
 	LockWait      time.Duration
+	// KeepAlivePage is how many index entries the keep-alive job reads per SSCAN; 0 means 100.
+	KeepAlivePage int
 }
 
 // Service implements the integrations.

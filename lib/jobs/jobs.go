@@ -75,4 +75,5 @@ type Schedule struct {
 var Schedules = []Schedule{
 	{Job: "tick", Cron: "0 * * * *"},           // starts due report schedules (lib/schedule)
 	{Job: "sweep-deleted", Cron: "30 3 * * *"}, // purges deleted accounts whose purge is overdue (lib/deletion)
+	{Job: "keep-alive", Cron: "15 4 * * *"},    // renews tokens unused for a month (lib/integration)
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -38,9 +39,11 @@ func newGitHub() *Provider {
 		Auth:                 SecretPost,
 		RevokeNeedsLiveToken: true,
 		OneGrant:             true,
-		Chooser:              &Chooser{Kind: "github_repos", Max: 10, list: listGitHubRepos},
-		revoke:               revokeGitHub,
-		account:              githubAccount,
+		// The refresh token lives six months; each refresh gives a new one.
+		IdleLimit: 183 * 24 * time.Hour,
+		Chooser:   &Chooser{Kind: "github_repos", Max: 10, list: listGitHubRepos},
+		revoke:    revokeGitHub,
+		account:   githubAccount,
 	}
 }
 

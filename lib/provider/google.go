@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"time"
 )
 
 // Google's OAuth 2.0 for web server applications.
@@ -36,7 +37,10 @@ func newGoogle(id, name string) *Provider {
 		},
 		OneGrant:    true,
 		SharedGrant: "google",
-		revoke:      revokeGoogle,
+		// "A refresh token might stop working … if the user has not used it for six months."
+		// https://developers.google.com/identity/protocols/oauth2#expiration
+		IdleLimit: 183 * 24 * time.Hour,
+		revoke:    revokeGoogle,
 	}
 }
 

@@ -94,6 +94,10 @@ type Provider struct {
 	Credentials config.Credentials
 	// Mode is the Stripe mode these credentials are for (ForMode); "" is live.
 	Mode string
+	// IdleLimit is how long a refresh token lives without being used (Google: six months
+	// unused; GitHub: six months, renewed by each refresh); 0 when it does not die of
+	// disuse. The keep-alive job renews tokens well before (lib/integration keepalive.go).
+	IdleLimit time.Duration
 	// Scopes are what Metriqs asks for, from the scope table.
 	Scopes []Scope
 	// SendScope puts Scopes in the authorization request. GitHub Apps and Stripe Apps take

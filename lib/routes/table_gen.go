@@ -15,6 +15,7 @@ import (
 	apiAuthPasswordReset "github.com/trymetriqs/metriqs/api/auth/password-reset"
 	apiIntegrations "github.com/trymetriqs/metriqs/api/integrations"
 	apiJobs "github.com/trymetriqs/metriqs/api/jobs"
+	apiJobsKeepAlive "github.com/trymetriqs/metriqs/api/jobs/keep-alive"
 	apiJobsSendEmail "github.com/trymetriqs/metriqs/api/jobs/send-email"
 	apiMe "github.com/trymetriqs/metriqs/api/me"
 	apiReports "github.com/trymetriqs/metriqs/api/reports"
@@ -51,6 +52,7 @@ var Table = []vercel.Route{
 	{Path: "/api/integrations/connect", File: "api/integrations/connect.go", Handler: apiIntegrations.HandleConnect},
 	{Path: "/api/integrations/disconnect", File: "api/integrations/disconnect.go", Handler: apiIntegrations.HandleDisconnect},
 	{Path: "/api/jobs/generate-report", File: "api/jobs/generate-report.go", Handler: apiJobs.HandleGenerateReport},
+	{Path: "/api/jobs/keep-alive", File: "api/jobs/keep-alive/index.go", Handler: apiJobsKeepAlive.HandleKeepAlive},
 	{Path: "/api/jobs/purge-account", File: "api/jobs/purge-account.go", Handler: apiJobs.HandlePurgeAccount},
 	{Path: "/api/jobs/revoke-token", File: "api/jobs/revoke-token.go", Handler: apiJobs.HandleRevokeToken},
 	{Path: "/api/jobs/send-email", File: "api/jobs/send-email/index.go", Handler: apiJobsSendEmail.HandleSendEmail},

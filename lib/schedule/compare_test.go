@@ -3,6 +3,7 @@ package schedule
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/trymetriqs/metriqs/lib/period"
 )
@@ -16,10 +17,10 @@ func TestRunsKeepTheScheduleComparison(t *testing.T) {
 	}
 	yearly := old
 	yearly.Compare = period.PreviousYear
-	if got := requestFor(&dueEntry{userID: "u1", id: "s1", sc: &yearly}).Compare; got != period.PreviousYear {
+	if got := RequestFor("u1", &yearly, time.Time{}).Compare; got != period.PreviousYear {
 		t.Errorf("run of a previous_year schedule compares with %q", got)
 	}
-	if got := requestFor(&dueEntry{userID: "u1", id: "s1", sc: &old}).Compare.OrDefault(); got != period.PreviousPeriod {
+	if got := RequestFor("u1", &old, time.Time{}).Compare.OrDefault(); got != period.PreviousPeriod {
 		t.Errorf("run of an old schedule compares with %q", got)
 	}
 	if old.fingerprint() != "monthly/1/6/UTC" {

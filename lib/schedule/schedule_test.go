@@ -14,7 +14,6 @@ import (
 
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/metrics"
-	"github.com/trymetriqs/metriqs/lib/period"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/store"
@@ -172,7 +171,8 @@ func TestCreateListDeleteAndLimit(t *testing.T) {
 	}
 }
 
-// A tick delivered twice — or two ticks at once — starts each due schedule exactly once.
+// A tick delivered twice — or two ticks at once — publishes each due schedule's run exactly
+// once, deduplicated by schedule and due time, and makes no report itself (the run job does).
 func TestTickExactlyOnce(t *testing.T) {
 	s, p, clk, st := newService(t)
 	ctx := context.Background()
@@ -185,35 +185,39 @@ func TestTickExactlyOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.set(at("2026-11-30T09:05:00Z")) // the weekly ones are due, the monthly one is not
-	var wg sync.WaitGroup
 	var started atomic.Int64
-	for i := 0; i < 4; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, err := s.Tick(ctx)
-			if err != nil {
-				t.Error(err)
-			}
-			started.Add(int64(res.Started))
-		}()
-	}
-	wg.Wait()
+	storetest.Together(4, func(int) {
+		res, err := s.Tick(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		started.Add(int64(res.Started))
+	})
 	if started.Load() != 3 || len(p.msgs) != 3 {
-		t.Fatalf("started %d reports, published %d messages; want 3", started.Load(), len(p.msgs))
+		t.Fatalf("started %d runs, published %d messages; want 3", started.Load(), len(p.msgs))
 	}
-	res, _ := s.Tick(ctx)
-	if res.Started != 0 {
+	if res, _ := s.Tick(ctx); res.Started != 0 {
 		t.Fatalf("a second tick started %d", res.Started)
 	}
-	// Each advanced to next week; the reports cover the last 7 days.
-	next, _ := st.R.ZScore(ctx, s.dueKey(), member("u0", mustOnly(t, s, "u0").ID)).Result()
+	sc := mustOnly(t, s, "u0")
+	next, _ := st.R.ZScore(ctx, s.dueKey(), member("u0", sc.ID)).Result()
 	if time.Unix(int64(next), 0).UTC() != at("2026-12-07T09:00:00Z") {
 		t.Fatalf("next run = %s", time.Unix(int64(next), 0).UTC())
 	}
-	reports, _ := report.New(st, conns{}, nil, p, clk.now).List(ctx, "u0")
-	if len(reports) != 1 || reports[0].Period.End != period.NewDate(2026, 11, 29) {
-		t.Fatalf("reports = %+v", reports)
+	var mine *RunJob
+	for _, m := range p.msgs {
+		if b := m.Body.(RunJob); b.UserID == "u0" {
+			mine = &b
+		}
+		if m.Job != JobRun {
+			t.Fatalf("published %q", m.Job)
+		}
+	}
+	if mine == nil || !mine.DueAt.Equal(at("2026-11-30T09:00:00Z")) || mine.RunID != RunIDFor("u0", sc.ID, mine.DueAt) {
+		t.Fatalf("run message = %+v", mine)
+	}
+	if reports, _ := report.New(st, conns{}, nil, p, clk.now).List(ctx, "u0"); len(reports) != 0 {
+		t.Fatalf("the tick made reports: %+v", reports)
 	}
 }
 

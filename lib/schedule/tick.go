@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/period"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/store"
@@ -33,12 +34,13 @@ return 1
 
 // TickResult says what a tick did.
 type TickResult struct {
+	// Started counts run-schedule messages published; Skipped, due schedules found paused.
 	Due, Started, Skipped int
 	// Repaired counts reports failed as timed out (report.RepairStuck).
 	Repaired int
 }
 
-// Tick starts every schedule due by now, then fails the reports whose generation can no
+// Tick starts every schedule due by now (publishes its run), then fails the reports whose generation can no
 // longer end (their job died with its function, or their message is in QStash's DLQ), so no
 // report stays queued or running for ever.
 func (s *Service) Tick(ctx context.Context) (TickResult, error) {
@@ -51,8 +53,9 @@ func (s *Service) Tick(ctx context.Context) (TickResult, error) {
 }
 
 // startDue reads the due entries from the sorted set (work in proportion to the due ones, not
-// to all schedules), advances each exactly once, and queues one report per schedule it
-// advanced, published in one batch per round.
+// to all schedules), advances each exactly once, and publishes one run-schedule message per
+// schedule it advanced, in one batch per round: the runs, their reports and their mail fan out
+// through QStash (lib/delivery), so a tick's work is the due set's pages, whatever runs do.
 func (s *Service) startDue(ctx context.Context) (TickResult, error) {
 	var res TickResult
 	max := strconv.FormatInt(s.now().Unix(), 10)
@@ -105,30 +108,26 @@ func (s *Service) runRound(ctx context.Context, due []redis.Z) (started, skipped
 	if err != nil {
 		return 0, 0, store.Err(err)
 	}
-	var reqs []report.Request
+	var msgs []jobs.Message
 	for i, c := range cmds {
-		if c != nil && c.Val() == int64(1) {
-			won = append(won, entries[i])
-			reqs = append(reqs, requestFor(entries[i]))
+		if c == nil || c.Val() != int64(1) {
+			continue
 		}
-	}
-	if len(reqs) == 0 {
-		return 0, 0, nil
-	}
-	_, errs, err := s.reports.CreateBatch(ctx, reqs)
-	if err != nil {
-		s.rewind(context.WithoutCancel(ctx), won)
-		return 0, 0, fmt.Errorf("tick: %w", err)
-	}
-	for i, e := range errs {
-		if e != nil {
+		if entries[i].sc.Paused { // paused schedules have no due entry; one paused meanwhile
 			skipped++
-			slog.Info("scheduled report skipped", "schedule", won[i].id, "reason", e.Error())
-		} else {
-			started++
+			continue
 		}
+		won = append(won, entries[i])
+		msgs = append(msgs, runMessage(entries[i]))
 	}
-	return started, skipped, nil
+	if len(msgs) == 0 {
+		return 0, skipped, nil
+	}
+	if _, err := s.reports.Publisher().PublishBatch(ctx, msgs); err != nil {
+		s.rewind(context.WithoutCancel(ctx), won)
+		return 0, skipped, fmt.Errorf("tick: %w", err)
+	}
+	return len(msgs), skipped, nil
 }
 
 // loadDue reads the schedules behind due entries in one round trip.
@@ -170,16 +169,16 @@ func (s *Service) rewind(ctx context.Context, won []*dueEntry) {
 	}
 }
 
-// requestFor is the report a due schedule asks for: the last 7 days for a weekly one, the
-// last calendar month for a monthly one, in the schedule's time zone.
-func requestFor(e *dueEntry) report.Request {
-	loc, err := time.LoadLocation(e.sc.TimeZone)
+// RequestFor is the report a run of sc due at due asks for: the last 7 days for a weekly
+// schedule, the last calendar month for a monthly one, in the schedule's time zone.
+func RequestFor(userID string, sc *Schedule, due time.Time) report.Request {
+	loc, err := time.LoadLocation(sc.TimeZone)
 	if err != nil {
 		loc = time.UTC
 	}
 	spec := period.Spec{Preset: period.Last7Days}
-	if e.sc.Cadence == Monthly {
+	if sc.Cadence == Monthly {
 		spec = period.Spec{Preset: period.LastMonth}
 	}
-	return report.Request{UserID: e.userID, Spec: spec, Location: loc, Compare: e.sc.Compare, ScheduleID: e.id}
+	return report.Request{UserID: userID, Spec: spec, Location: loc, Compare: sc.Compare, ScheduleID: sc.ID, At: due}
 }

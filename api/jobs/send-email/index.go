@@ -7,6 +7,7 @@ package sendemail
 import (
 	"net/http"
 
+	_ "github.com/trymetriqs/metriqs/lib/delivery/reportmail" // registers the report-mail renderers
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/mail"
 	_ "github.com/trymetriqs/metriqs/lib/mail/accountmail" // registers the account-mail renderers
