@@ -37,12 +37,44 @@ func daysIn(first time.Time) int {
 	return time.Date(first.Year(), first.Month()+1, 0, 0, 0, 0, 0, first.Location()).Day()
 }
 
-// localHour is hour:00 on the given day in loc. time.Date may resolve an hour that a DST change skips
-// to the hour before the gap; move it past the gap instead.
+// localHour is hour:00 on the given day in loc, once a day whatever the clocks do. time.Date
+// leaves both DST edges to chance ("the choice of time zone … is not guaranteed"): an hour
+// that a spring-forward skips may come back before the gap, even on the day before (Chile
+// skips midnight), and an hour that a fall-back repeats as either occurrence (the second one
+// in zones east of UTC). The rule, the same everywhere: a skipped hour runs at the first
+// moment after the gap (the change itself), a repeated one at its first occurrence — so an
+// instant between the two occurrences never finds a second run that day.
 func localHour(y int, m time.Month, d, hour int, loc *time.Location) time.Time {
+	want := time.Date(y, m, d, hour, 0, 0, 0, time.UTC)
 	c := time.Date(y, m, d, hour, 0, 0, 0, loc)
-	if c.Hour() < hour && c.Day() == time.Date(y, m, d, 0, 0, 0, 0, loc).Day() {
-		c = c.Add(time.Hour)
+	start, end := c.ZoneBounds()
+	switch wall := wallClock(c); {
+	case wall.Before(want) && !end.IsZero(): // resolved before the gap
+		return end.In(loc)
+	case wall.After(want) && !start.IsZero(): // resolved after the gap
+		return start.In(loc)
+	}
+	return firstOccurrence(c, start)
+}
+
+// firstOccurrence is the earlier of the two instants that read like c when c falls in the
+// hour after clocks went back at start, else c.
+func firstOccurrence(c, start time.Time) time.Time {
+	if start.IsZero() {
+		return c
+	}
+	_, before := start.Add(-time.Second).Zone()
+	_, off := c.Zone()
+	if before <= off {
+		return c
+	}
+	if e := c.Add(-time.Duration(before-off) * time.Second); e.Before(start) && wallClock(e).Equal(wallClock(c)) {
+		return e
 	}
 	return c
+}
+
+// wallClock is what a clock in t's location reads at t, as a UTC time to compare with.
+func wallClock(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
 }
