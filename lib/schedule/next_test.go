@@ -99,4 +99,6 @@ func checkRuns(t *testing.T, sc *Schedule, loc *time.Location, n int, step func(
 }
 
 // civil is t's local calendar day.
-func civil(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+func civil(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
