@@ -2,6 +2,7 @@ package stripeapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 )
@@ -169,4 +170,14 @@ type CreditNote struct {
 func (c *Client) CreditNote(ctx context.Context, id string) (*CreditNote, error) {
 	var cn CreditNote
 	return &cn, c.get(ctx, "/v1/credit_notes/"+url.PathEscape(id), nil, &cn)
+}
+
+// Cancel ends a subscription at once; one that is already over, or gone, is done.
+func (c *Client) Cancel(ctx context.Context, id string) error {
+	_, err := c.CancelSubscription(ctx, id)
+	var e *Error
+	if NotFound(err) || errors.As(err, &e) && e.Code == "subscription_canceled" {
+		return nil
+	}
+	return err
 }
