@@ -17,6 +17,7 @@ import (
 	apiJobs "github.com/trymetriqs/metriqs/api/jobs"
 	apiJobsKeepAlive "github.com/trymetriqs/metriqs/api/jobs/keep-alive"
 	apiJobsSendEmail "github.com/trymetriqs/metriqs/api/jobs/send-email"
+	apiMail "github.com/trymetriqs/metriqs/api/mail"
 	apiMe "github.com/trymetriqs/metriqs/api/me"
 	apiReports "github.com/trymetriqs/metriqs/api/reports"
 	apiSandbox "github.com/trymetriqs/metriqs/api/sandbox"
@@ -58,6 +59,7 @@ var Table = []vercel.Route{
 	{Path: "/api/jobs/send-email", File: "api/jobs/send-email/index.go", Handler: apiJobsSendEmail.HandleSendEmail},
 	{Path: "/api/jobs/sweep-deleted", File: "api/jobs/sweep-deleted.go", Handler: apiJobs.HandleSweepDeleted},
 	{Path: "/api/jobs/tick", File: "api/jobs/tick.go", Handler: apiJobs.HandleTick},
+	{Path: "/api/mail/webhook", File: "api/mail/webhook.go", Handler: apiMail.HandleWebhook},
 	{Path: "/api/me", File: "api/me/index.go", Handler: apiMe.HandleMe},
 	{Path: "/api/not-found", File: "api/not-found.go", Handler: api.HandleNotFound},
 	{Path: "/api/reports", File: "api/reports/index.go", Handler: apiReports.HandleReports},
