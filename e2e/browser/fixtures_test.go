@@ -410,8 +410,8 @@ func TestSchedulesPage(t *testing.T) {
 	p.Select("#hour", "8")
 	p.Select("#timezone", "Europe/Paris")
 	p.Click("#new-schedule button[type=submit]")
-	p.WaitVisible("#schedules table")
-	if got := p.Text("#schedules tbody th"); got != "Every Monday at 08:00 (Europe/Paris)" {
+	p.WaitVisible("#schedules .schedule")
+	if got := p.Text("#schedules .schedule-title"); got != "Every Monday at 08:00 (Europe/Paris)" {
 		t.Errorf("the schedule reads %q", got)
 	}
 	p.A11y()
@@ -421,9 +421,9 @@ func TestSchedulesPage(t *testing.T) {
 	p.WaitVisible("#day")
 	p.Select("#day", "31")
 	p.Click("#new-schedule button[type=submit]")
-	p.WaitFor("two schedules", `document.querySelectorAll('#schedules tbody tr').length === 2`)
+	p.WaitFor("two schedules", `document.querySelectorAll('#schedules .schedule').length === 2`)
 
-	p.Click("#schedules tbody tr:first-child button")
+	p.Click("#schedules .schedule:first-child [data-delete]")
 	p.Click("dialog[open] button[value=yes]")
 	p.WaitVisible("#schedules .empty")
 

@@ -77,8 +77,8 @@ func TestMainFlow(t *testing.T) {
 	p.Select("#weekday", "1")
 	p.Select("#hour", "8")
 	p.Click("#new-schedule button[type=submit]")
-	p.WaitVisible("#schedules table")
-	if got := p.Text("#schedules tbody th"); !strings.HasPrefix(got, "Every Monday at 08:00") {
+	p.WaitVisible("#schedules .schedule")
+	if got := p.Text("#schedules .schedule-title"); !strings.HasPrefix(got, "Every Monday at 08:00") {
 		t.Fatalf("the schedule reads %q", got)
 	}
 

@@ -1,16 +1,16 @@
 // /app/schedules: create a weekly or monthly schedule (weekday 0 = Sunday … 6, or day 1–31;
-// hour 0–23; an IANA time zone), list them with their next run, delete one.
+// hour 0–23; an IANA time zone; recipients, the user alone unless given), and list them, each
+// as a card (schedule-card.js) to edit, pause, send and delete.
 
 import { startApp } from '../app.js';
-import { get, post, del, isMissingEndpoint } from '../api.js';
-import { $, h, replace, notice, confirmDialog } from '../dom.js';
+import { get, post, isMissingEndpoint } from '../api.js';
+import { $, h, replace, notice } from '../dom.js';
 import { onSubmit } from '../forms.js';
-import { dateTime, ago } from '../format.js';
 import { timeZones } from '../timezones.js';
+import { scheduleCard, describe, hourLabel, ordinal, WEEKDAYS } from '../schedule-card.js';
 
 const user = await startApp();
 
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const form = $('#new-schedule');
 const list = $('#schedules');
 
@@ -19,9 +19,11 @@ onSubmit(form, 'Creating…', async (v) => {
   const body = { cadence: v.cadence, hour: Number(v.hour), timezone: v.timezone, compare: v.compare || 'previous_period' };
   if (v.cadence === 'weekly') body.weekday = Number(v.weekday);
   else body.day = Number(v.day);
+  const to = (v.recipients || '').split(/[\s,;]+/).filter(Boolean);
+  if (to.length) body.recipients = to;
   await post('/api/schedules', body);
-  list.before(flash('success', `Schedule created: ${describe({ ...body })}.`));
-  await load();
+  form.elements.recipients.value = '';
+  await load(`Schedule created: ${describe({ ...body })}.`);
 });
 await load();
 
@@ -43,7 +45,7 @@ function fillSelects() {
   sync();
 }
 
-async function load() {
+async function load(message) {
   let schedules;
   try {
     ({ schedules } = await get('/api/schedules'));
@@ -53,54 +55,12 @@ async function load() {
       : notice('error', err.message));
     return;
   }
+  if (message) list.before(flash('success', message));
   if (!schedules || schedules.length === 0) {
-    replace(list, h('div', { class: 'empty' }, h('h3', null, 'No schedules yet'), h('p', null, 'Create one above and a report will be waiting for you every week or month.')));
+    replace(list, h('div', { class: 'empty' }, h('h3', null, 'No schedules yet'), h('p', null, 'Create one above and a report will be e-mailed every week or month.')));
     return;
   }
-  replace(list, h('div', { class: 'card table-card' }, h('div', { class: 'table-wrap' }, h('table', { class: 'stack-sm' },
-    h('caption', { class: 'visually-hidden' }, 'Your schedules'),
-    h('thead', null, h('tr', null,
-      h('th', { scope: 'col' }, 'Runs'),
-      h('th', { scope: 'col' }, 'Report covers'),
-      h('th', { scope: 'col' }, 'Next run'),
-      h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
-    h('tbody', null, schedules.map((sc) => h('tr', { dataset: { schedule: sc.id } },
-      h('th', { scope: 'row' }, describe(sc)),
-      h('td', { 'data-label': 'Covers' }, sc.cadence === 'weekly' ? 'Last 7 days' : 'Last month'),
-      h('td', { 'data-label': 'Next run' }, dateTime(sc.next_run_at, sc.timezone), h('br'), h('span', { class: 'small muted' }, ago(sc.next_run_at))),
-      h('td', { class: 'actions' }, h('button', {
-        type: 'button', class: 'btn btn-small btn-quiet btn-danger-quiet', 'aria-label': `Delete the schedule “${describe(sc)}”`,
-        onclick: () => remove(sc),
-      }, 'Delete')))),
-    )))));
-}
-
-async function remove(sc) {
-  const ok = await confirmDialog({ title: 'Delete this schedule?', body: `“${describe(sc)}” will stop. Reports it already made are kept.`, confirm: 'Delete schedule', danger: true });
-  if (!ok) return;
-  try {
-    await del(`/api/schedules?id=${encodeURIComponent(sc.id)}`);
-  } catch (err) {
-    list.before(flash('error', err.message));
-    return;
-  }
-  await load();
-}
-
-// describe: "Every Monday at 08:00 (Europe/Paris)".
-function describe(sc) {
-  const when = sc.cadence === 'weekly'
-    ? `Every ${typeof sc.weekday === 'number' ? WEEKDAYS[sc.weekday] : sc.weekday}`
-    : `Monthly on the ${ordinal(sc.day)}`;
-  const against = sc.compare === 'previous_year' ? ', against a year earlier' : '';
-  return `${when} at ${hourLabel(sc.hour)} (${sc.timezone})${against}`;
-}
-
-function hourLabel(hh) { return `${String(hh).padStart(2, '0')}:00`; }
-
-function ordinal(n) {
-  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : { 1: 'st', 2: 'nd', 3: 'rd' }[n % 10] || 'th';
-  return `${n}${suffix}`;
+  replace(list, h('div', { class: 'stack' }, schedules.map((sc) => scheduleCard(sc, user, load))));
 }
 
 // flash shows one message above the list, replacing the previous one.
