@@ -84,8 +84,11 @@ func TestRepositoryFunctionSettings(t *testing.T) {
 	// go-bridge imports aws-lambda-go's RPC mode (net/rpc → html/template), whose reflection
 	// makes the linker keep every exported method of go-redis: 17 MB functions instead of 9.
 	// Vercel's provided.al2023 runtime never uses that mode, so the tag drops it safely.
-	if cfg.Build == nil || cfg.Build.Env["GO_BUILD_FLAGS"] != "-trimpath -ldflags '-s -w' -tags lambda.norpc" {
-		t.Errorf("build.env.GO_BUILD_FLAGS = %+v, want \"-trimpath -ldflags '-s -w' -tags lambda.norpc\"", cfg.Build)
+	// No inlining outside crypto/... and golang.org/x/crypto/...: 0.68 MB less a function
+	// (docs/performance.md, "Build flags").
+	const flags = "-trimpath -ldflags '-s -w' -gcflags=all=-l -gcflags=crypto/...= -gcflags=golang.org/x/crypto/...= -tags lambda.norpc"
+	if cfg.Build == nil || cfg.Build.Env["GO_BUILD_FLAGS"] != flags {
+		t.Errorf("build.env.GO_BUILD_FLAGS = %+v, want %q", cfg.Build, flags)
 	}
 	// trailingSlash is left out: false would make Vercel answer /api/x/ with a 308 before any
 	// function or rewrite of ours could answer JSON (issue 11, item 16).
