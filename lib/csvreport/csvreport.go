@@ -29,7 +29,9 @@ type Input struct {
 //   - table "series": one day of a chart; date is the day, previous_date the day of the
 //     comparison span at the same position, previous its value there.
 //   - table "top:<key>": one number of a top list; dimension is the row (a page, a query),
-//     key the column, label the list's title.
+//     key the column, label the list's title. The list's first figure (column 1) also has
+//     its value over the comparison span in previous, and the change in percent, where the
+//     provider compares its top lists (GA4, Search Console).
 //
 // The period columns repeat on every row so that any row stands alone.
 var Header = []string{"section", "source", "table", "key", "label", "date", "previous_date", "dimension",
@@ -106,16 +108,26 @@ func seriesRows(se metrics.Series, unit string) [][]string {
 // tableRows gives each numeric cell of a top list its row; the first column names the row.
 func tableRows(t metrics.Table) [][]string {
 	var rows [][]string
-	for _, r := range t.Rows {
+	for j, r := range t.Rows {
 		if len(r) == 0 {
 			continue
 		}
 		for i := 1; i < len(r) && i < len(t.Columns); i++ {
 			v := strings.TrimSuffix(strings.ReplaceAll(r[i], ",", ""), "%")
-			if _, err := strconv.ParseFloat(v, 64); err != nil {
+			cur, err := strconv.ParseFloat(v, 64)
+			if err != nil {
 				v = text(r[i]) // a text cell stays text
 			}
-			rows = append(rows, []string{"top:" + text(t.Key), text(t.Columns[i]), text(t.Title), "", "", text(r[0]), v, "", "", "", ""})
+			prev, change, unit := "", "", ""
+			if i == 1 && j < len(t.Previous) && err == nil {
+				if p, perr := strconv.ParseFloat(t.Previous[j], 64); perr == nil {
+					prev = number(p)
+					if c := metrics.ChangePct(cur, p); c != nil {
+						change, unit = number(*c), "percent"
+					}
+				}
+			}
+			rows = append(rows, []string{"top:" + text(t.Key), text(t.Columns[i]), text(t.Title), "", "", text(r[0]), v, prev, change, unit, ""})
 		}
 	}
 	return rows

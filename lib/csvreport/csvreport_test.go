@@ -102,7 +102,8 @@ func TestWriteSeriesTablesAndPoints(t *testing.T) {
 		Series: []metrics.Series{{Key: "ctr", Label: "CTR",
 			Points:   []metrics.Point{{Date: date("2026-11-01"), Value: 2}, {Date: date("2026-11-02"), Value: 1.9}},
 			Previous: []metrics.Point{{Date: date("2025-11-01"), Value: 1.5}}}},
-		Tables: []metrics.Table{{Key: "top_queries", Title: "Top queries", Columns: []string{"Query", "Clicks", "CTR"}, Rows: [][]string{{"=cmd", "1234", "2.5%"}}}},
+		Tables: []metrics.Table{{Key: "top_queries", Title: "Top queries", Columns: []string{"Query", "Clicks", "CTR"},
+			Rows: [][]string{{"=cmd", "1234", "2.5%"}, {"new", "5", "1%"}}, Previous: []string{"1000", "0"}}},
 	}
 	var buf bytes.Buffer
 	if err := Write(&buf, Input{Period: p, Sections: []metrics.Section{sec}}); err != nil {
@@ -122,8 +123,10 @@ func TestWriteSeriesTablesAndPoints(t *testing.T) {
 		"sc-domain:example.com|kpi|ctr||||1.95|1.9|0.05|pp|percent|previous_year",
 		"sc-domain:example.com|series|ctr|2026-11-01|2025-11-01||2|1.5|||percent|previous_year",
 		"sc-domain:example.com|series|ctr|2026-11-02|||1.9||||percent|previous_year",
-		"sc-domain:example.com|top:top_queries|Clicks|||'=cmd|1234|||||previous_year",
+		"sc-domain:example.com|top:top_queries|Clicks|||'=cmd|1234|1000|23.4|percent||previous_year",
 		"sc-domain:example.com|top:top_queries|CTR|||'=cmd|2.5|||||previous_year",
+		"sc-domain:example.com|top:top_queries|Clicks|||new|5|0||||previous_year",
+		"sc-domain:example.com|top:top_queries|CTR|||new|1|||||previous_year",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("rows\n got %s\nwant %s", strings.Join(got, "\n"), strings.Join(want, "\n"))

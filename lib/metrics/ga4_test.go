@@ -62,6 +62,14 @@ var ga4DailyBoth = func() []string {
 	return rows
 }()
 
+// The top pages over the previous span, filtered to them: /blog/launch, part 2 was not
+// viewed then, so it is absent.
+const ga4PrevPages = `{
+	"dimensionHeaders": [{"name": "pagePath"}],
+	"metricHeaders": [{"name": "screenPageViews", "type": "TYPE_INTEGER"}],
+	"rows": [{"dimensionValues": [{"value": "/pricing"}], "metricValues": [{"value": "900"}]}],
+	"rowCount": 1}`
+
 func dims(body map[string]any) string {
 	var names []string
 	ds, _ := body["dimensions"].([]any)
@@ -87,6 +95,10 @@ func TestGA4(t *testing.T) {
 			reply(w, 200, fmt.Sprintf(`{"dimensionHeaders": [{"name": "date"}, {"name": "dateRange"}], %s, "rows": [%s], "rowCount": %d, "metadata": {"timeZone": "America/New_York"}}`,
 				ga4MetricHeaders, strings.Join(ga4DailyBoth[int(offset):end], ","), len(ga4DailyBoth)))
 		case "pagePath":
+			if body["dimensionFilter"] != nil { // the top pages over the previous span
+				reply(w, 200, ga4PrevPages)
+				return
+			}
 			reply(w, 200, ga4TopPages)
 		}
 	})
@@ -139,6 +151,11 @@ func TestGA4(t *testing.T) {
 	if tb := s.Tables[0]; tb.Key != "top_pages" || len(tb.Rows) != 2 || tb.Rows[1][0] != "/blog/launch, part 2" || tb.Rows[0][1] != "1200" {
 		t.Errorf("top pages %+v", tb)
 	}
+	// Each top page's views in the comparison span, in the list's order; one it did not
+	// have then is 0.
+	if prev := s.Tables[0].Previous; len(prev) != 2 || prev[0] != "900" || prev[1] != "0" {
+		t.Errorf("top pages' previous views %v", prev)
+	}
 
 	// The requests, as the API wants them.
 	var daysPages []float64
@@ -164,6 +181,13 @@ func TestGA4(t *testing.T) {
 			off, _ := r.Body["offset"].(float64)
 			daysPages = append(daysPages, off)
 		case "pagePath":
+			if f, ok := r.Body["dimensionFilter"].(map[string]any); ok {
+				list := f["filter"].(map[string]any)["inListFilter"].(map[string]any)
+				if vals := list["values"].([]any); len(vals) != 2 || vals[1] != "/blog/launch, part 2" || ranges[0].(map[string]any)["startDate"] != "2026-10-25" {
+					t.Errorf("previous top pages request %v", r.Body)
+				}
+				continue
+			}
 			order := r.Body["orderBys"].([]any)[0].(map[string]any)
 			if r.Body["limit"] != float64(10) || order["desc"] != true || order["metric"].(map[string]any)["metricName"] != "screenPageViews" {
 				t.Errorf("top pages request %v", r.Body)

@@ -202,6 +202,10 @@ type Table struct {
 	Title   string     `json:"title"`
 	Columns []string   `json:"columns"`
 	Rows    [][]string `json:"rows"`
+	// Previous is, row by row, the row's first figure (column 1) over the comparison span,
+	// "0" where the row had nothing then, so that a top list shows the change too; absent
+	// where the provider's list has no comparison.
+	Previous []string `json:"previous,omitempty"`
 }
 
 // Selection is what the customer chose to report on when connecting providers. Each fetcher

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -32,6 +33,18 @@ type scRequest struct {
 	Type       string   `json:"type"`
 	RowLimit   int      `json:"rowLimit,omitempty"`
 	StartRow   int      `json:"startRow,omitempty"`
+	// DimensionFilterGroups narrows the rows (the top queries' previous clicks).
+	DimensionFilterGroups []scFilterGroup `json:"dimensionFilterGroups,omitempty"`
+}
+
+type scFilterGroup struct {
+	Filters []scFilter `json:"filters"`
+}
+
+type scFilter struct {
+	Dimension  string `json:"dimension"`
+	Operator   string `json:"operator"`
+	Expression string `json:"expression"`
 }
 
 type scRow struct {
@@ -92,7 +105,12 @@ func (sc SearchConsole) Fetch(ctx context.Context, hc *http.Client, sel Selectio
 	if err != nil {
 		return nil, sc.api().classified(err)
 	}
+	prevQueries, err := sc.previousQueries(ctx, hc, u, prev, queries)
+	if err != nil {
+		return nil, sc.api().classified(err)
+	}
 	s := scSection(p, first(totals), first(prevTotals), days, prevDays, queries)
+	s.Tables[0].Previous = prevQueries
 	s.TimeZone = searchConsoleZone
 	s.Notes = append(scNotes(p, days, queries), zoneNote(ProviderSearchConsole, searchConsoleZone, p.TimeZone)...)
 	return s, nil
@@ -131,6 +149,40 @@ func scSection(p period.Period, cur, prev scRow, days, prevDays, queries []scRow
 	}
 	s.Tables = []Table{{Key: "top_queries", Title: "Top queries", Columns: []string{"Query", "Clicks", "Impressions", "CTR %", "Position"}, Rows: rows}}
 	return s
+}
+
+// previousQueries is the clicks of the top queries over the comparison span, in their
+// order: one more call once they are known, filtered to exactly them (an anchored RE2
+// alternation, which includingRegex takes).
+func (sc SearchConsole) previousQueries(ctx context.Context, hc *http.Client, u string, prev scRequest, queries []scRow) ([]string, error) {
+	var alts []string
+	for _, r := range queries {
+		if len(r.Keys) > 0 {
+			alts = append(alts, regexp.QuoteMeta(r.Keys[0]))
+		}
+	}
+	if len(alts) == 0 {
+		return nil, nil
+	}
+	prev.Dimensions = []string{"query"}
+	prev.DimensionFilterGroups = []scFilterGroup{{Filters: []scFilter{{Dimension: "query", Operator: "includingRegex", Expression: "^(" + strings.Join(alts, "|") + ")$"}}}}
+	rows, err := sc.query(ctx, hc, u, prev, len(alts))
+	if err != nil {
+		return nil, err
+	}
+	clicks := map[string]float64{}
+	for _, r := range rows {
+		if len(r.Keys) > 0 {
+			clicks[r.Keys[0]] = r.Clicks
+		}
+	}
+	var out []string
+	for _, r := range queries {
+		if len(r.Keys) > 0 {
+			out = append(out, num(clicks[r.Keys[0]]))
+		}
+	}
+	return out, nil
 }
 
 // scSpan is one span's daily rows by figure.

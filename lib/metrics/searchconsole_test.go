@@ -29,6 +29,12 @@ var scDays = []string{
 	`{"keys": ["2026-11-06"], "clicks": 60, "impressions": 2000, "ctr": 0.03, "position": 8.4}`,
 }
 
+// The top queries over the previous span (filtered to them); the second was not searched.
+const scPrevQueries = `{"rows": [
+	{"keys": ["ga4 weekly report"], "clicks": 35, "impressions": 1400, "ctr": 0.025, "position": 7.5},
+	{"keys": ["metriqs"], "clicks": 100, "impressions": 800, "ctr": 0.125, "position": 1.3}
+], "responseAggregationType": "byProperty"}`
+
 // The comparison span's days: Oct 25 and Oct 31 only.
 const scPrevDays = `{"rows": [
 	{"keys": ["2026-10-25"], "clicks": 40, "impressions": 1200, "ctr": 0.0333, "position": 9.5},
@@ -55,6 +61,8 @@ func TestSearchConsole(t *testing.T) {
 			limit := int(body["rowLimit"].(float64))
 			end := min(int(start)+limit, len(scDays))
 			reply(w, 200, fmt.Sprintf(`{"rows": [%s], "responseAggregationType": "byProperty"}`, strings.Join(scDays[int(start):end], ",")))
+		case d[0] == "query" && body["dimensionFilterGroups"] != nil:
+			reply(w, 200, scPrevQueries)
 		case d[0] == "query":
 			reply(w, 200, scQueries)
 		}
@@ -106,6 +114,9 @@ func TestSearchConsole(t *testing.T) {
 		t.Errorf("zone note %q", z.Text)
 	}
 
+	if prev := s.Tables[0].Previous; len(prev) != 3 || prev[0] != "100" || prev[1] != "0" || prev[2] != "35" {
+		t.Errorf("top queries' previous clicks %v", prev)
+	}
 	tb := s.Tables[0]
 	if tb.Key != "top_queries" || len(tb.Rows) != 3 || tb.Rows[0][0] != "metriqs" || tb.Rows[0][3] != "13.33" {
 		t.Errorf("top queries %+v", tb)
@@ -131,6 +142,11 @@ func TestSearchConsole(t *testing.T) {
 			starts = append(starts, start)
 			if r.Body["rowLimit"] != float64(2) || r.Body["startDate"] != "2026-11-01" || r.Body["endDate"] != "2026-11-07" {
 				t.Errorf("daily request %v", r.Body)
+			}
+		case len(d) == 1 && d[0] == "query" && r.Body["dimensionFilterGroups"] != nil:
+			f := r.Body["dimensionFilterGroups"].([]any)[0].(map[string]any)["filters"].([]any)[0].(map[string]any)
+			if f["operator"] != "includingRegex" || f["expression"] != `^(metriqs|=HYPERLINK\("x"\)|ga4 weekly report)$` || r.Body["startDate"] != "2026-10-25" {
+				t.Errorf("previous top queries request %v", r.Body)
 			}
 		case len(d) == 1 && d[0] == "query":
 			if r.Body["rowLimit"] != float64(10) {
