@@ -31,6 +31,11 @@ type Row struct {
 	// EnableWith names the environment variables that would configure it, only in
 	// development (the local server's integrations page shows them).
 	EnableWith []string `json:"enable_with,omitempty"`
+	// TestMode says the provider takes test-mode installs here (Stripe with a test key):
+	// connect may ask for mode "test".
+	TestMode bool `json:"test_mode,omitempty"`
+	// Mode is the connected install's mode, "test" or omitted for live.
+	Mode string `json:"mode,omitempty"`
 }
 
 // List returns one row per provider available here, and for any other provider the user
@@ -70,13 +75,13 @@ func (s *Service) row(id string, f map[string]string) (Row, bool) {
 		p, _ = s.o.Providers.Lookup(id)
 	}
 	row := Row{Provider: id, Name: p.Name, Scopes: p.Scopes, Status: StatusDisconnected, Selected: []provider.Choice{},
-		Configured: err == nil, EnableWith: enable}
+		Configured: err == nil, EnableWith: enable, TestMode: err == nil && p.HasTestMode()}
 	if p.Chooser != nil {
 		row.Chooses = p.Chooser.Kind
 	}
 	if len(f) > 0 {
 		rec := parseRecord(f)
-		row.Status, row.Account = rec.Status, rec.Account
+		row.Status, row.Account, row.Mode = rec.Status, rec.Account, rec.Mode
 		if !rec.ConnectedAt.IsZero() {
 			row.ConnectedAt = &rec.ConnectedAt
 		}

@@ -54,6 +54,18 @@ func TestStripeTestModeInstall(t *testing.T) {
 	if m := e.record(t, provider.Stripe)["mode"]; m != provider.ModeTest {
 		t.Fatalf("record mode %q", m)
 	}
+	rows, err := e.svc.List(ctx, e.user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Provider == provider.Stripe && (!r.TestMode || r.Mode != provider.ModeTest) {
+			t.Errorf("the integrations row %+v", r)
+		}
+		if r.Provider == provider.GitHub && r.TestMode {
+			t.Errorf("GitHub offers test mode: %+v", r)
+		}
+	}
 	e.clock.Add(2 * time.Hour) // past the hour an access token lives
 	if err := e.probe(t, provider.Stripe); err != nil {
 		t.Fatalf("after the refresh: %v", err)

@@ -80,8 +80,15 @@ function card(it) {
   if (!connected) {
     actions.append(h('button', {
       type: 'button', class: 'btn btn-primary', dataset: { action: 'connect' },
-      onclick: (ev) => connect(it, name, ev.currentTarget),
+      // A test-mode install reconnects in test mode: its key is the test one.
+      onclick: (ev) => connect(it, name, ev.currentTarget, reauth ? it.mode : undefined),
     }, reauth ? `Reconnect ${name}` : `Connect ${name}`));
+    if (it.test_mode && !reauth) {
+      actions.append(h('button', {
+        type: 'button', class: 'btn btn-quiet', dataset: { action: 'connect-test' },
+        onclick: (ev) => connect(it, name, ev.currentTarget, 'test'),
+      }, 'Connect in test mode'));
+    }
   }
   if (connected || reauth) {
     actions.append(h('button', {
@@ -134,15 +141,17 @@ function unconfiguredCard(it) {
   );
 }
 
-async function connect(it, name, button) {
+async function connect(it, name, button, mode) {
+  const label = button.textContent;
   button.disabled = true;
   button.textContent = 'Opening…';
   try {
-    const { authorize_url: url } = await post('/api/integrations/connect', { provider: it.provider });
+    const body = mode ? { provider: it.provider, mode } : { provider: it.provider };
+    const { authorize_url: url } = await post('/api/integrations/connect', body);
     window.location.assign(url);
   } catch (err) {
     button.disabled = false;
-    button.textContent = it.status === 'needs_reauth' ? `Reconnect ${name}` : `Connect ${name}`;
+    button.textContent = label;
     replace(flash, notice('error', err.message));
   }
 }
