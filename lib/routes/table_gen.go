@@ -15,15 +15,22 @@ import (
 	apiAuthPasswordReset "github.com/trymetriqs/metriqs/api/auth/password-reset"
 	apiIntegrations "github.com/trymetriqs/metriqs/api/integrations"
 	apiJobs "github.com/trymetriqs/metriqs/api/jobs"
+	apiJobsCheckRun "github.com/trymetriqs/metriqs/api/jobs/check-run"
+	apiJobsDeliverRun "github.com/trymetriqs/metriqs/api/jobs/deliver-run"
 	apiJobsKeepAlive "github.com/trymetriqs/metriqs/api/jobs/keep-alive"
+	apiJobsRunSchedule "github.com/trymetriqs/metriqs/api/jobs/run-schedule"
 	apiJobsSendEmail "github.com/trymetriqs/metriqs/api/jobs/send-email"
 	apiMail "github.com/trymetriqs/metriqs/api/mail"
 	apiMe "github.com/trymetriqs/metriqs/api/me"
 	apiReports "github.com/trymetriqs/metriqs/api/reports"
 	apiSandbox "github.com/trymetriqs/metriqs/api/sandbox"
 	apiSchedules "github.com/trymetriqs/metriqs/api/schedules"
+	apiSchedulesResend "github.com/trymetriqs/metriqs/api/schedules/resend"
+	apiSchedulesRun "github.com/trymetriqs/metriqs/api/schedules/run"
+	apiSchedulesRuns "github.com/trymetriqs/metriqs/api/schedules/runs"
 	apiShared "github.com/trymetriqs/metriqs/api/shared"
 	apiShares "github.com/trymetriqs/metriqs/api/shares"
+	apiUnsubscribe "github.com/trymetriqs/metriqs/api/unsubscribe"
 )
 
 // Table lists every function under api/, as the Vercel Go builder finds them.
@@ -52,10 +59,13 @@ var Table = []vercel.Route{
 	{Path: "/api/integrations/choices", File: "api/integrations/choices.go", Handler: apiIntegrations.HandleChoices},
 	{Path: "/api/integrations/connect", File: "api/integrations/connect.go", Handler: apiIntegrations.HandleConnect},
 	{Path: "/api/integrations/disconnect", File: "api/integrations/disconnect.go", Handler: apiIntegrations.HandleDisconnect},
+	{Path: "/api/jobs/check-run", File: "api/jobs/check-run/index.go", Handler: apiJobsCheckRun.HandleCheckRun},
+	{Path: "/api/jobs/deliver-run", File: "api/jobs/deliver-run/index.go", Handler: apiJobsDeliverRun.HandleDeliverRun},
 	{Path: "/api/jobs/generate-report", File: "api/jobs/generate-report.go", Handler: apiJobs.HandleGenerateReport},
 	{Path: "/api/jobs/keep-alive", File: "api/jobs/keep-alive/index.go", Handler: apiJobsKeepAlive.HandleKeepAlive},
 	{Path: "/api/jobs/purge-account", File: "api/jobs/purge-account.go", Handler: apiJobs.HandlePurgeAccount},
 	{Path: "/api/jobs/revoke-token", File: "api/jobs/revoke-token.go", Handler: apiJobs.HandleRevokeToken},
+	{Path: "/api/jobs/run-schedule", File: "api/jobs/run-schedule/index.go", Handler: apiJobsRunSchedule.HandleRunSchedule},
 	{Path: "/api/jobs/send-email", File: "api/jobs/send-email/index.go", Handler: apiJobsSendEmail.HandleSendEmail},
 	{Path: "/api/jobs/sweep-deleted", File: "api/jobs/sweep-deleted.go", Handler: apiJobs.HandleSweepDeleted},
 	{Path: "/api/jobs/tick", File: "api/jobs/tick.go", Handler: apiJobs.HandleTick},
@@ -70,6 +80,10 @@ var Table = []vercel.Route{
 	{Path: "/api/sandbox/sites", File: "api/sandbox/sites.go", Handler: apiSandbox.HandleSandboxSites},
 	{Path: "/api/sandbox/token", File: "api/sandbox/token.go", Handler: apiSandbox.HandleSandboxToken},
 	{Path: "/api/schedules", File: "api/schedules/index.go", Handler: apiSchedules.HandleSchedules},
+	{Path: "/api/schedules/resend", File: "api/schedules/resend/index.go", Handler: apiSchedulesResend.HandleResend},
+	{Path: "/api/schedules/run", File: "api/schedules/run/index.go", Handler: apiSchedulesRun.HandleRun},
+	{Path: "/api/schedules/runs", File: "api/schedules/runs/index.go", Handler: apiSchedulesRuns.HandleRuns},
 	{Path: "/api/shared", File: "api/shared/index.go", Handler: apiShared.HandleShared},
 	{Path: "/api/shares", File: "api/shares/index.go", Handler: apiShares.HandleShares},
+	{Path: "/api/unsubscribe", File: "api/unsubscribe/index.go", Handler: apiUnsubscribe.HandleUnsubscribe},
 }
