@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -106,7 +107,50 @@ func (s Stripe) Fetch(ctx context.Context, hc *http.Client, sel Selection, p per
 	if err != nil {
 		return nil, s.api().classified(err)
 	}
+	if err := s.readTiers(ctx, hc, header, subs); err != nil {
+		return nil, s.api().classified(err)
+	}
 	return stripeSection(p, money, customers, mrr(subs)), nil
+}
+
+// maxTieredPrices bounds the price reads of one report; an account with more distinct
+// tiered prices in active subscriptions fails with a message rather than run out of time.
+const maxTieredPrices = 100
+
+// readTiers fills in the tiers of the tiered prices subs use, one GET /v1/prices/{id} with
+// expand[]=tiers per distinct price, a few at a time: the subscription list cannot expand
+// data.items.data.price.tiers (Stripe expands four levels at most).
+// https://docs.stripe.com/api/prices/retrieve, https://docs.stripe.com/expand
+func (s Stripe) readTiers(ctx context.Context, hc *http.Client, header http.Header, subs []stripeSubscription) error {
+	var ids []string
+	for _, sub := range subs {
+		for _, it := range sub.Items.Data {
+			if pr := it.Price; pr.BillingScheme == "tiered" && pr.Tiers == nil && pr.ID != "" && !slices.Contains(ids, pr.ID) {
+				ids = append(ids, pr.ID)
+			}
+		}
+	}
+	if len(ids) > maxTieredPrices {
+		return permanent(ProviderStripe, "This Stripe account uses more tiered prices than a report can read.", nil)
+	}
+	prices := make([]stripePrice, len(ids))
+	err := each(ctx, len(ids), 4, func(ctx context.Context, i int) error {
+		u := baseURL(s.BaseURL, "https://api.stripe.com") + "/v1/prices/" + url.PathEscape(ids[i]) + "?expand[]=tiers"
+		_, err := s.api().get(ctx, hc, u, header, &prices[i])
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, sub := range subs {
+		for j := range sub.Items.Data {
+			pr := &sub.Items.Data[j].Price
+			if at := slices.Index(ids, pr.ID); at >= 0 && pr.Tiers == nil {
+				pr.Tiers, pr.TiersMode = prices[at].Tiers, cmp.Or(pr.TiersMode, prices[at].TiersMode)
+			}
+		}
+	}
+	return nil
 }
 
 func dayOf(unix int64, loc *time.Location) period.Date {
