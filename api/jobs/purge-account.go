@@ -16,7 +16,7 @@ func HandlePurgeAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 func purge(ctx context.Context, body []byte) error {
-	svc, err := deletion.Default()
+	svc, err := deletion.Purger()
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ func HandleSweepDeleted(w http.ResponseWriter, r *http.Request) {
 }
 
 func sweep(ctx context.Context, _ []byte) error {
-	svc, err := deletion.Default()
+	svc, err := deletion.Purger()
 	if err != nil {
 		return err
 	}

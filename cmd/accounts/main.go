@@ -54,7 +54,7 @@ func run(args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("usage: accounts verify USER_ID [TEXT…] | accounts sweep")
 	}
-	svc, err := deletion.Default()
+	svc, err := deletion.Purger()
 	if err != nil {
 		return err
 	}

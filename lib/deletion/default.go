@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/trymetriqs/metriqs/lib/account"
+	"github.com/trymetriqs/metriqs/lib/billing/stripeapi"
+	"github.com/trymetriqs/metriqs/lib/config"
 	"github.com/trymetriqs/metriqs/lib/integration"
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/lazy"
@@ -34,3 +36,23 @@ var instance = lazy.New(func() (*Service, error) {
 
 // Default is the function instance's Service.
 func Default() (*Service, error) { return instance.Get() }
+
+var purger = lazy.New(func() (*Service, error) {
+	svc, err := Default()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	if !cfg.Billing.Enabled() {
+		return svc, nil
+	}
+	return svc.WithStripe(stripeapi.New(cfg.Billing.SecretKey, cfg.Billing.APIURL)), nil
+})
+
+// Purger is Default that also cancels subscriptions at Stripe: for the purge job, the sweep
+// and cmd/accounts. api/account/delete (the closest function to the 10 MiB limit) never
+// purges, so it does not link the Stripe client.
+func Purger() (*Service, error) { return purger.Get() }

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trymetriqs/metriqs/lib/account"
+	"github.com/trymetriqs/metriqs/lib/billing"
 	"github.com/trymetriqs/metriqs/lib/ids"
 	"github.com/trymetriqs/metriqs/lib/integration"
 	"github.com/trymetriqs/metriqs/lib/jobs"
@@ -68,6 +69,18 @@ type Service struct {
 	now          func() time.Time
 	// mail reads the account's mail records: the purge waits for queued ones (purge.go).
 	mail *mail.Service
+	// cancel ends the account's subscription at Stripe (nil: billing is off, or this
+	// instance never purges).
+	cancel func(ctx context.Context, userID string) error
+}
+
+// WithStripe returns s cancelling subscriptions at Stripe through c when an account is
+// purged (lib/billing/stripeapi).
+func (s *Service) WithStripe(c billing.Canceler) *Service {
+	cp := *s
+	b := billing.New(s.st, s.now)
+	cp.cancel = func(ctx context.Context, userID string) error { return b.CancelAtStripe(ctx, userID, c) }
+	return &cp
 }
 
 // New returns a Service.

@@ -53,6 +53,11 @@ func (s *Service) purge(ctx context.Context, userID, tombstone string) error {
 	if err := s.integrations.DisconnectAll(ctx, userID, web.System); err != nil {
 		return fmt.Errorf("purge-account: revoking the integrations of %s failed; keeping them for a retry: %w", userID, err)
 	}
+	// Before the keys go: the subscription id is in them. A Stripe that does not answer
+	// fails the purge, which is retried (like revocation above): no further charge.
+	if err := s.cancelSubscription(ctx, userID); err != nil {
+		return fmt.Errorf("purge-account: cancelling the subscription of %s at Stripe failed; keeping it for a retry: %w", userID, err)
+	}
 	if err := s.awaitMail(ctx, userID); err != nil {
 		return err
 	}
@@ -76,6 +81,13 @@ func (s *Service) purge(ctx context.Context, userID, tombstone string) error {
 		return nil
 	})
 	return store.Err(err)
+}
+
+func (s *Service) cancelSubscription(ctx context.Context, userID string) error {
+	if s.cancel == nil {
+		return nil
+	}
+	return s.cancel(ctx, userID)
 }
 
 // isDeleted reports whether the account was closed, or has no record at all any more (a
