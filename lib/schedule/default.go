@@ -20,14 +20,29 @@ var instance = lazy.New(func() (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := New(st, reports, time.Now)
-	s.SetSources(integrationSources)
-	s.SetLimits(planLimits)
-	return s, nil
+	return New(st, reports, time.Now), nil
 })
 
 // Default is the function instance's Service.
 func Default() (*Service, error) { return instance.Get() }
+
+// signedIn is s with the production sources and plan limits where none were set. It is
+// applied by the *For methods rather than in Default, so that only the functions that edit or
+// list schedules link lib/integration's listing and lib/usage: every function that only stops
+// schedules (account deletion, with the least room under the size limit) leaves them out.
+func (s *Service) signedIn() *Service {
+	if s.sources != nil && s.limits != nil {
+		return s
+	}
+	c := *s
+	if c.sources == nil {
+		c.sources = integrationSources
+	}
+	if c.limits == nil {
+		c.limits = planLimits
+	}
+	return &c
+}
 
 // integrationSources reads the user's Sources from lib/integration.
 func integrationSources(ctx context.Context, userID string) (Sources, error) {
@@ -72,7 +87,7 @@ func (s *Service) CreateFor(ctx context.Context, userID string, in Input) (*Sche
 	if err != nil {
 		return nil, err
 	}
-	return s.CreateAs(ctx, userID, o, zone, in)
+	return s.signedIn().CreateAs(ctx, userID, o, zone, in)
 }
 
 // UpdateFor edits a schedule of a signed-in user (Update).
@@ -81,7 +96,7 @@ func (s *Service) UpdateFor(ctx context.Context, userID, id string, p Patch) (*S
 	if err != nil {
 		return nil, err
 	}
-	return s.Update(ctx, userID, o, id, p)
+	return s.signedIn().Update(ctx, userID, o, id, p)
 }
 
 // ListFor lists a signed-in user's schedules with their status (ListWithStatus).
@@ -90,5 +105,5 @@ func (s *Service) ListFor(ctx context.Context, userID string) ([]WithStatus, err
 	if err != nil {
 		return nil, err
 	}
-	return s.ListWithStatus(ctx, userID, o)
+	return s.signedIn().ListWithStatus(ctx, userID, o)
 }
