@@ -7,8 +7,16 @@ import (
 	"time"
 
 	"github.com/trymetriqs/metriqs/lib/delivery"
+	"github.com/trymetriqs/metriqs/lib/delivery/reportmail"
 	"github.com/trymetriqs/metriqs/lib/mail"
 )
+
+// The kinds delivery queues are the ones reportmail renders.
+func TestKindsMatch(t *testing.T) {
+	if delivery.KindReport != reportmail.KindReport || delivery.KindNotice != reportmail.KindNotice {
+		t.Fatal("lib/delivery and lib/delivery/reportmail name the mail kinds differently")
+	}
+}
 
 var monday = time.Date(2026, 11, 30, 9, 5, 0, 0, time.UTC)
 

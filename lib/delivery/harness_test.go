@@ -152,7 +152,7 @@ func newWorld(t *testing.T) *world {
 	w.mail = mail.New(w.st, w.q, w.clk.now)
 	w.d = delivery.New(delivery.Deps{Store: w.st, Schedules: w.schedules, Reports: w.reports, Mail: w.mail, Pub: w.q,
 		Shares: share.New(w.st, w.reports, appURL, w.clk.now), Health: w.health, Owners: owners{}, AppURL: appURL, Now: w.clk.now})
-	reportmail.Use(w.reports)
+	reportmail.Use(w.st)
 	return w
 }
 
