@@ -26,9 +26,10 @@ func signUp(t *testing.T) (*devtest.Client, map[string]any) {
 	c := devtest.NewClient(t)
 	r := c.Do("POST", "/api/auth/signup", map[string]string{"email": newEmail(), "password": goodPassword, "name": "Ada"})
 	if r.StatusCode == http.StatusServiceUnavailable {
-		// Seen in CI: a signup past its 9 s deadline on a loaded 2-core machine while the
-		// parallel tests run (not yet explained; see the session note). The tests that use
-		// this helper are about what follows the signup, so they try once more, visibly.
+		// Seen in CI: a signup past its 9 s deadline on a loaded 2-core machine, when a
+		// parallel test released 20 bcrypts in the same dev server (TestFullwidthEmail…, no
+		// longer parallel). The tests that use this helper are about what follows the signup,
+		// so on a machine loaded by other processes they still try once more, visibly.
 		t.Logf("signup answered 503, trying once more: %s", r.Body)
 		r = c.Do("POST", "/api/auth/signup", map[string]string{"email": newEmail(), "password": goodPassword, "name": "Ada"})
 	}

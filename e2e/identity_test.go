@@ -44,8 +44,10 @@ func fullwidth(s string) string {
 // forms released together after the ASCII one all get 409, Redis holds one user record, and the
 // fullwidth form signs in to that account.
 func TestFullwidthEmailIsTheSameAccount(t *testing.T) {
+	// Not parallel: its 20 bcrypts share the dev server's CPU with whatever runs beside them,
+	// and a parallel test's own signup (one more bcrypt, ~21 times slower meanwhile) then ran
+	// past the 9 s request deadline on the loaded CI machine (503 in signUp, commit 45ddf92).
 	devtest.SkipBurstUnderRace(t)
-	t.Parallel()
 	_, u := signUp(t)
 	email := u["email"].(string)
 	local := email[:strings.IndexByte(email, '@')]

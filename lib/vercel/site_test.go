@@ -1,6 +1,8 @@
 package vercel
 
 import (
+	"compress/gzip"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -276,4 +278,38 @@ type naiveFS string
 
 func (d naiveFS) Open(name string) (fs.File, error) {
 	return os.Open(filepath.Join(string(d), name))
+}
+
+// Text files go out gzipped to clients that accept it, as from Vercel's edge; a range
+// request, a client that refuses gzip, and an image get the bytes as they are.
+func TestStaticGzip(t *testing.T) {
+	css := strings.Repeat("body { color: #222; }\n", 200)
+	s := newTestSite(t, siteConfig, fstest.MapFS{"style.css": {Data: []byte(css)}, "logo.png": {Data: []byte("png")}})
+	get := func(target, accept, rng string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		req.Header.Set("Accept-Encoding", accept)
+		if rng != "" {
+			req.Header.Set("Range", rng)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		return rec
+	}
+	rec := get("/style.css", "gzip, deflate, br", "")
+	if rec.Header().Get("Content-Encoding") != "gzip" || rec.Header().Get("Vary") != "Accept-Encoding" || rec.Body.Len() >= len(css)/4 {
+		t.Fatalf("gzip: %d %v, %d bytes of %d", rec.Code, rec.Header(), rec.Body.Len(), len(css))
+	}
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(zr); string(got) != css {
+		t.Fatal("gzipped body is not the file")
+	}
+	for _, c := range [][3]string{{"/style.css", "", ""}, {"/style.css", "gzip;q=0, identity", ""}, {"/style.css", "gzip", "bytes=0-9"}, {"/logo.png", "gzip", ""}} {
+		rec := get(c[0], c[1], c[2])
+		if rec.Header().Get("Content-Encoding") != "" || (c[2] == "" && rec.Body.String() != map[string]string{"/style.css": css, "/logo.png": "png"}[c[0]]) {
+			t.Errorf("%v: encoding %q, %d bytes", c, rec.Header().Get("Content-Encoding"), rec.Body.Len())
+		}
+	}
 }
