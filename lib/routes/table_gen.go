@@ -13,6 +13,7 @@ import (
 	apiAccountTotp "github.com/trymetriqs/metriqs/api/account/totp"
 	apiAuth "github.com/trymetriqs/metriqs/api/auth"
 	apiAuthPasswordReset "github.com/trymetriqs/metriqs/api/auth/password-reset"
+	apiBilling "github.com/trymetriqs/metriqs/api/billing"
 	apiIntegrations "github.com/trymetriqs/metriqs/api/integrations"
 	apiJobs "github.com/trymetriqs/metriqs/api/jobs"
 	apiJobsCheckRun "github.com/trymetriqs/metriqs/api/jobs/check-run"
@@ -53,6 +54,9 @@ var Table = []vercel.Route{
 	{Path: "/api/auth/password-reset/confirm", File: "api/auth/password-reset/confirm.go", Handler: apiAuthPasswordReset.HandleConfirm},
 	{Path: "/api/auth/signup", File: "api/auth/signup.go", Handler: apiAuth.HandleSignup},
 	{Path: "/api/auth/verify-email", File: "api/auth/verify-email.go", Handler: apiAuth.HandleVerifyEmail},
+	{Path: "/api/billing/checkout", File: "api/billing/checkout.go", Handler: apiBilling.HandleCheckout},
+	{Path: "/api/billing/portal", File: "api/billing/portal.go", Handler: apiBilling.HandlePortal},
+	{Path: "/api/billing/webhook", File: "api/billing/webhook.go", Handler: apiBilling.HandleWebhook},
 	{Path: "/api/health", File: "api/health.go", Handler: api.HandleHealth},
 	{Path: "/api/integrations", File: "api/integrations/index.go", Handler: apiIntegrations.HandleIntegrations},
 	{Path: "/api/integrations/callback", File: "api/integrations/callback.go", Handler: apiIntegrations.HandleCallback},
