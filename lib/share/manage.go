@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/trymetriqs/metriqs/lib/audit"
+	"github.com/trymetriqs/metriqs/lib/ids"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/store"
 	"github.com/trymetriqs/metriqs/lib/web"
@@ -69,6 +70,9 @@ func (s *Service) rows(recs, counts map[string]string) ([]Link, error) {
 // security-log event, in one transaction. Another user's link, or one already gone, is
 // ErrNotFound.
 func (s *Service) Revoke(ctx context.Context, userID, id string, c web.Client) error {
+	if !ids.Valid(id) {
+		return ErrNotFound
+	}
 	ptr, err := s.st.R.Get(ctx, s.pointerKey(id)).Result()
 	if errors.Is(err, redis.Nil) {
 		return ErrNotFound

@@ -221,6 +221,9 @@ func TestRevoke(t *testing.T) {
 	f := newFixture(t)
 	c, token := f.create(t, Options{})
 	ctx := context.Background()
+	if err := f.svc.Revoke(ctx, f.userID, "not-an-id", viewer); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a malformed id: %v, want not found", err)
+	}
 	if err := f.svc.Revoke(ctx, "someone-else", c.ID, viewer); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("another user's revoke: %v, want not found", err)
 	}
