@@ -260,3 +260,5 @@ func unsubToken(t *testing.T, m mail.Outgoing) string {
 	}
 	return tok
 }
+
+func jsonRaw(b []byte) json.RawMessage { return json.RawMessage(b) }

@@ -11,7 +11,14 @@ import (
 // renderNotice renders what the owner is told about a run (lib/delivery notify.go).
 func renderNotice(_ context.Context, m mail.Message) (mail.Content, error) {
 	d := m.Data
-	missing := strings.ReplaceAll(d["missing"], ",", ", ")
+	var named []string
+	for _, p := range strings.Split(d["missing"], ",") {
+		if n, ok := names[p]; ok {
+			p = n
+		}
+		named = append(named, p)
+	}
+	missing := strings.Join(named, ", ")
 	var subject, body, action, actionURL string
 	switch d["notice"] {
 	case "held":
