@@ -107,3 +107,37 @@ func TestReleaseAndNewMonth(t *testing.T) {
 		t.Fatalf("new month: %v", err)
 	}
 }
+
+type records []billing.Record
+
+func (r records) ForUser(context.Context, string) ([]billing.Record, error) { return r, nil }
+
+// The summary shows the plan in force (the free plan's limits once the grace period is over,
+// while the paid plan is still named as subscribed), the counts from Redis, and the invoices
+// newest first.
+func TestSummary(t *testing.T) {
+	since := now.Add(-plan.GracePeriod - time.Hour)
+	s := newService(t, subs{"u1": {Plan: "pro", Interval: "month", Status: "past_due", PastDueSince: since, CurrentPeriodEnd: now.Add(time.Hour)}})
+	ctx := context.Background()
+	r := s.st.R
+	r.HSet(ctx, s.st.Key("integ", "u1", "demo"), "status", "connected")
+	r.HSet(ctx, s.st.Key("user", "u1", "schedules"), "a", "{}", "b", "{}")
+	if _, err := s.ReserveReport(ctx, "u1", plan.Default()); err != nil {
+		t.Fatal(err)
+	}
+	old := billing.Record{Number: "MQ-1", IssuedAt: now.AddDate(0, -1, 0), AmountMinor: 1900, Currency: "usd", Kind: "invoice"}
+	recent := billing.Record{Number: "MQ-2", IssuedAt: now, AmountMinor: 1900, Currency: "usd", Kind: "invoice"}
+	sum, err := s.Summarize(ctx, "u1", records{old, recent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Plan != plan.Free || sum.Subscribed != plan.Pro || sum.Status != "past_due" || sum.Limits != plan.Default().Limits || sum.GraceEndsAt == nil {
+		t.Fatalf("summary %+v", sum)
+	}
+	if sum.Usage["integrations"] != 1 || sum.Usage["schedules"] != 2 || sum.Usage["reports_per_month"] != 1 {
+		t.Fatalf("usage %v", sum.Usage)
+	}
+	if len(sum.Invoices) != 2 || sum.Invoices[0].Number != "MQ-2" {
+		t.Fatalf("invoices %+v", sum.Invoices)
+	}
+}
