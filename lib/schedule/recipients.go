@@ -113,17 +113,33 @@ func (sc *Schedule) recipientsKey() string {
 }
 
 // resolveOwner gives a schedule stored without recipients (before they existed, or made
-// without an owner's address) its default: the owner alone.
+// without an owner's address) its default, the owner alone; and moves the owner's own entry
+// to their current address when they changed it since.
 func (sc *Schedule) resolveOwner(owner Owner) {
-	if len(sc.Recipients) > 0 || owner.Email == "" {
+	if owner.Email == "" {
 		return
 	}
-	sc.Recipients = []string{owner.Email}
-	sc.Added = map[string]Added{owner.Email: {By: owner.Email, Name: owner.Name, At: sc.CreatedAt, Owner: true}}
+	if len(sc.Recipients) == 0 {
+		sc.Recipients = []string{owner.Email}
+		sc.Added = map[string]Added{owner.Email: {By: owner.Email, Name: owner.Name, At: sc.CreatedAt, Owner: true}}
+		return
+	}
+	list, added := make([]string, 0, len(sc.Recipients)), make(map[string]Added, len(sc.Added))
+	for _, a := range sc.Recipients {
+		rec := sc.Added[a]
+		if rec.Owner && !sameAddress(a, owner.Email) {
+			a = owner.Email // the owner's entry follows their address
+		}
+		if !containsAddress(list, a) {
+			list, added[a] = append(list, a), rec
+		}
+	}
+	sc.Recipients, sc.Added = list, added
 }
 
 // WithOwner is sc with its recipients resolved for an owner whose address is email: a
-// schedule stored before recipients existed goes to the owner alone.
+// schedule stored before recipients existed goes to the owner alone, and the owner's entry
+// is their current address even if they changed it after adding it.
 func (sc Schedule) WithOwner(email, name string) Schedule {
 	sc.resolveOwner(Owner{Email: email, Name: name})
 	return sc

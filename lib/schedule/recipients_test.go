@@ -93,3 +93,26 @@ func TestRecipientsDefaultAndWhoAdded(t *testing.T) {
 		t.Fatalf("WithOwner = %+v", r)
 	}
 }
+
+// When the owner changes their address, their entry follows it (at read and at the next
+// edit); the other recipients and who added them stay.
+func TestOwnerEntryFollowsAddressChange(t *testing.T) {
+	s, _, _, _ := newService(t)
+	ctx := context.Background()
+	sc, err := s.CreateAs(ctx, "u1", boss, "UTC", Input{Cadence: Weekly, Weekday: ip(1), Hour: ip(9), Recipients: []string{boss.Email, "ann@client.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := Owner{Email: "boss@new.example", Name: "Boss"}
+	list, _ := s.ListWithStatus(ctx, "u1", moved)
+	if got := list[0].Recipients; len(got) != 2 || got[0] != moved.Email || !list[0].IsOwner(moved.Email) || list[0].Added["ann@client.example"].By != boss.Email {
+		t.Fatalf("listed after the change: %+v", list[0].Schedule)
+	}
+	got, err := s.Update(ctx, "u1", moved, sc.ID, Patch{Hour: ip(10)})
+	if err != nil || got.Recipients[0] != moved.Email || containsAddress(got.Recipients, boss.Email) {
+		t.Fatalf("edited after the change: %+v, %v", got, err)
+	}
+	if r := got.WithOwner(moved.Email, ""); len(r.Recipients) != 2 {
+		t.Fatalf("WithOwner = %+v", r)
+	}
+}
