@@ -22,6 +22,7 @@ import (
 
 	"github.com/trymetriqs/metriqs/lib/config"
 	"github.com/trymetriqs/metriqs/lib/devserver/mailcatcher"
+	"github.com/trymetriqs/metriqs/lib/devserver/stripesandbox"
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/qstashdev"
 	"github.com/trymetriqs/metriqs/lib/routes"
@@ -49,6 +50,8 @@ type Server struct {
 	Redis *miniredis.Miniredis
 	// Mail catches what the functions send, nil when SMTP_URL was set.
 	Mail *mailcatcher.Catcher
+	// Stripe is the local billing sandbox (billing.go), nil when STRIPE_BILLING_SECRET_KEY was set.
+	Stripe *stripesandbox.Sandbox
 	// Banner says what the server runs on, for the start-up message.
 	Banner string
 
@@ -88,6 +91,9 @@ func Start(o Options) (*Server, error) {
 	}
 	if s.Mail != nil {
 		h = withMailbox(h, s.Mail.Handler())
+	}
+	if s.Stripe != nil {
+		h = withStripe(h, s.Stripe.Handler())
 	}
 	s.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go s.httpSrv.Serve(ln)
@@ -138,10 +144,12 @@ func (s *Server) configure(o Options) error {
 	if err != nil {
 		return err
 	}
+	sandbox := s.sandboxBilling()
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return err
 	}
+	billingDesc := s.startStripe(cfg, sandbox)
 	if s.QStash != nil {
 		if err := installSchedules(); err != nil {
 			return err
@@ -151,8 +159,8 @@ func (s *Server) configure(o Options) error {
 	if cfg.DemoProvider {
 		demo = "on"
 	}
-	s.Banner = fmt.Sprintf("Metriqs is running at %s\n  redis:   %s\n  qstash:  %s\n  mail:    %s\n  sandbox: demo OAuth provider %s\n  mode:    %s (development keys; never use this mode in production)",
-		s.URL, redisDesc, qstashDesc, mailDesc, demo, os.Getenv("METRIQS_ENV"))
+	s.Banner = fmt.Sprintf("Metriqs is running at %s\n  redis:   %s\n  qstash:  %s\n  mail:    %s\n  billing: %s\n  sandbox: demo OAuth provider %s\n  mode:    %s (development keys; never use this mode in production)",
+		s.URL, redisDesc, qstashDesc, mailDesc, billingDesc, demo, os.Getenv("METRIQS_ENV"))
 	if s.Mail != nil {
 		s.Banner += "\n  Mailbox: " + s.URL + mailcatcher.Prefix
 	}

@@ -207,3 +207,11 @@ func (s *Sandbox) Complete(ctx context.Context, sessionURL, name string) (string
 	}
 	return id, nil
 }
+
+// Cancelled reports whether the subscription is over (tests).
+func (s *Sandbox) Cancelled(subID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub := s.subs[subID]
+	return sub != nil && sub.Status == "canceled"
+}
