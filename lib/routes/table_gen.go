@@ -54,6 +54,7 @@ var Table = []vercel.Route{
 	{Path: "/api/auth/password-reset/confirm", File: "api/auth/password-reset/confirm.go", Handler: apiAuthPasswordReset.HandleConfirm},
 	{Path: "/api/auth/signup", File: "api/auth/signup.go", Handler: apiAuth.HandleSignup},
 	{Path: "/api/auth/verify-email", File: "api/auth/verify-email.go", Handler: apiAuth.HandleVerifyEmail},
+	{Path: "/api/billing", File: "api/billing/index.go", Handler: apiBilling.HandleBilling},
 	{Path: "/api/billing/checkout", File: "api/billing/checkout.go", Handler: apiBilling.HandleCheckout},
 	{Path: "/api/billing/portal", File: "api/billing/portal.go", Handler: apiBilling.HandlePortal},
 	{Path: "/api/billing/webhook", File: "api/billing/webhook.go", Handler: apiBilling.HandleWebhook},
