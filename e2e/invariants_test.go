@@ -12,6 +12,7 @@ import (
 
 	"github.com/trymetriqs/metriqs/lib/deletion"
 	"github.com/trymetriqs/metriqs/lib/devserver/devtest"
+	"github.com/trymetriqs/metriqs/lib/plan"
 	"github.com/trymetriqs/metriqs/lib/ratelimit"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/store"
@@ -126,16 +127,17 @@ func TestParallelIdenticalSchedules(t *testing.T) {
 	if n := devtest.Store.R.HLen(ctx, devtest.Store.Key("user", u["id"].(string), "schedules")).Val(); n != 1 {
 		t.Fatalf("%d schedules stored", n)
 	}
-	// Twenty different ones: the limit holds at 5.
+	// Twenty different ones: the free plan's limit holds.
+	limit := plan.Default().Limits.Schedules
 	got = statuses{}
 	storetest.Together(20, func(i int) {
 		got.add(sameSession(t, c).Do("POST", "/api/schedules", map[string]any{"cadence": "monthly", "day": i + 1, "hour": 9}))
 	})
-	if got.n["201"] != 4 || got.n["409/too_many_schedules"] != 16 {
-		t.Fatalf("answers %v; want four 201 and 16 409 too_many_schedules", got.n)
+	if got.n["201"] != limit-1 || got.n["402/plan_limit"] != 20-(limit-1) {
+		t.Fatalf("answers %v; want %d 201 and %d 402 plan_limit", got.n, limit-1, 20-(limit-1))
 	}
-	if n := devtest.Store.R.HLen(ctx, devtest.Store.Key("user", u["id"].(string), "schedules")).Val(); n != 5 {
-		t.Fatalf("%d schedules stored, want 5", n)
+	if n := devtest.Store.R.HLen(ctx, devtest.Store.Key("user", u["id"].(string), "schedules")).Val(); n != int64(limit) {
+		t.Fatalf("%d schedules stored, want %d", n, limit)
 	}
 }
 
@@ -203,7 +205,7 @@ func TestParallelAccountDeletions(t *testing.T) {
 }
 
 // A randomized mix of parallel requests of one user — reports requested and deleted (the
-// last one too), schedules made and removed, connections started and consent pages opened,
+// last one too), schedules made, edited (recipients, pause) and removed, connections started and consent pages opened,
 // new sign-ins — keeps every key of the user in the index or expiring within 30 days; then
 // account deletion and the purge leave nothing without such an expiry.
 func TestKeyIndexUnderRandomizedLoadThenDeletion(t *testing.T) {
@@ -227,6 +229,13 @@ func TestKeyIndexUnderRandomizedLoadThenDeletion(t *testing.T) {
 					mu.Lock()
 					reports = append(reports, r.Map()["id"].(string))
 					mu.Unlock()
+				}
+			case 1: // an edit adding a recipient (the allowance's key) and pausing or resuming
+				var list struct{ Schedules []struct{ ID string } }
+				wc.Do("GET", "/api/schedules", nil).JSON(&list)
+				if len(list.Schedules) > 0 {
+					to := []string{email, fmt.Sprintf("client%d@example.com", rng.IntN(5))}
+					wc.Do("PATCH", "/api/schedules?id="+list.Schedules[rng.IntN(len(list.Schedules))].ID, map[string]any{"recipients": to, "paused": rng.IntN(2) == 0})
 				}
 			case 2:
 				mu.Lock()
