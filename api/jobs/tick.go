@@ -10,8 +10,8 @@ import (
 	"github.com/trymetriqs/metriqs/lib/web"
 )
 
-// HandleTick serves POST /api/jobs/tick, for QStash's hourly schedule only: queues a report
-// for every schedule now due, each exactly once, and fails reports whose generation timed out.
+// HandleTick serves POST /api/jobs/tick, for QStash's hourly schedule only: publishes a
+// run-schedule message for every schedule now due, each exactly once (lib/delivery runs it), and fails reports whose generation timed out.
 func HandleTick(w http.ResponseWriter, r *http.Request) {
 	web.Serve(w, r, web.Methods{http.MethodPost: jobs.Handler(schedule.JobTick, tick)})
 }
