@@ -14,6 +14,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/config"
 	"github.com/trymetriqs/metriqs/lib/devserver/devtest"
 	"github.com/trymetriqs/metriqs/lib/jobs"
+	"github.com/trymetriqs/metriqs/lib/plan"
 	"github.com/trymetriqs/metriqs/lib/provider"
 )
 
@@ -307,10 +308,10 @@ func TestSchedulesRefuseBadInput(t *testing.T) {
 	if n := len(c.Do("GET", "/api/schedules", nil).Map()["schedules"].([]any)); n != 0 {
 		t.Fatalf("refused requests made %d schedules", n)
 	}
-	for i := 0; i < 5; i++ {
+	for i := range plan.Default().Limits.Schedules {
 		devtest.Want(t, c.Do("POST", "/api/schedules", map[string]any{"cadence": "monthly", "day": i + 1, "hour": 6}), 201, "")
 	}
-	devtest.Want(t, c.Do("POST", "/api/schedules", map[string]any{"cadence": "monthly", "day": 9, "hour": 6}), 409, "too_many_schedules")
+	devtest.Want(t, c.Do("POST", "/api/schedules", map[string]any{"cadence": "monthly", "day": 9, "hour": 6}), 402, "plan_limit")
 	devtest.Want(t, c.Do("DELETE", "/api/schedules", nil), 400, "invalid_request")
 }
 

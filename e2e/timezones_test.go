@@ -64,6 +64,7 @@ func TestTimeZoneLinksStoredCanonical(t *testing.T) {
 	t.Parallel()
 	c, u := signUp(t)
 	id := u["id"].(string)
+	onPro(t, id) // four schedules: more than the free plan's
 	for link, zone := range map[string]string{"Asia/Calcutta": "Asia/Kolkata", "US/Eastern": "America/New_York", "Etc/UTC": "UTC"} {
 		r := c.Do("POST", "/api/schedules", monthly(len(link), link))
 		devtest.Want(t, r, 201, "")
