@@ -136,6 +136,7 @@ type world struct {
 	st        *store.Store
 	q         *queue
 	out       *outbox
+	tr        mail.Transport // w.out unless a test sends through a real server
 	clk       *clock
 	health    *health
 	reports   *report.Service
@@ -153,6 +154,7 @@ func newWorld(t *testing.T) *world {
 	w.d = delivery.New(delivery.Deps{Store: w.st, Schedules: w.schedules, Reports: w.reports, Mail: w.mail, Pub: w.q,
 		Shares: share.New(w.st, w.reports, appURL, w.clk.now), Health: w.health, Owners: owners{}, AppURL: appURL, Now: w.clk.now})
 	reportmail.Use(w.st)
+	w.tr = w.out
 	return w
 }
 
@@ -227,7 +229,7 @@ func (w *world) run(ctx context.Context, m msg) error {
 	case delivery.JobCheck:
 		return w.d.Check(ctx, m.body)
 	case mail.JobSend:
-		return w.mail.Deliver(ctx, m.body, mail.Outbox{Transport: w.out, From: map[mail.Sender]string{mail.FromReports: "Metriqs <reports@metriqs.test>", mail.FromAccount: "a@metriqs.test"}})
+		return w.mail.Deliver(ctx, m.body, mail.Outbox{Transport: w.tr, From: map[mail.Sender]string{mail.FromReports: "Metriqs <reports@metriqs.test>", mail.FromAccount: "a@metriqs.test"}})
 	}
 	return fmt.Errorf("unknown job %s", m.job)
 }
