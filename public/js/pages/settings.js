@@ -8,6 +8,7 @@ import { onSubmit, clearErrors } from '../forms.js';
 import { dateTime, ago, userAgent, setTimeZone } from '../format.js';
 import { timeZones, browserTimeZone } from '../timezones.js';
 import { emailChange } from './email-change.js';
+import { billing } from './settings-billing.js';
 
 let user = await startApp();
 
@@ -439,5 +440,6 @@ password();
 twoFactor();
 sessions();
 securityLog();
+billing();
 exportData();
 deleteAccount();
