@@ -36,6 +36,13 @@ func TestSettingsBilling(t *testing.T) {
 		t.Fatal("Manage shown without a subscription")
 	}
 	p.A11y()
+	p.Visit("/app/schedules")
+	p.WaitVisible("#limit-schedules")
+	if got := p.Text("#limit-schedules"); !strings.Contains(got, "3 of 3 schedules") || !Eval[bool](p, `document.querySelector('#new-schedule button[type=submit]').disabled`) {
+		t.Fatalf("schedules page at the limit: %q, create button enabled", got)
+	}
+	p.Visit("/app/settings#billing")
+	p.WaitVisible("#billing-upgrade")
 	p.Click("#billing-upgrade")
 	p.WaitPath("the checkout", func(path string) bool { return strings.HasPrefix(path, "/_dev/stripe") })
 

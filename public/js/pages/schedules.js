@@ -8,6 +8,7 @@ import { $, h, replace, notice } from '../dom.js';
 import { onSubmit } from '../forms.js';
 import { timeZones } from '../timezones.js';
 import { scheduleCard, describe, hourLabel, ordinal, WEEKDAYS } from '../schedule-card.js';
+import { showLimit } from '../plan-limit.js';
 
 const user = await startApp();
 
@@ -55,6 +56,7 @@ async function load(message) {
       : notice('error', err.message));
     return;
   }
+  showLimit(form, 'schedules', 'schedules');
   if (message) list.before(flash('success', message));
   if (!schedules || schedules.length === 0) {
     replace(list, h('div', { class: 'empty' }, h('h3', null, 'No schedules yet'), h('p', null, 'Create one above and a report will be e-mailed every week or month.')));
