@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -35,6 +36,19 @@ func TestDeliveryEndToEnd(t *testing.T) {
 		t.Fatalf("guest's e-mail:\n%s\nattachments %d; owner's:\n%s", g.Text, len(g.Attachments), o.HTML)
 	}
 	plain := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page, err := plain.Get(lu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if page.StatusCode != 200 || !strings.Contains(string(body), `method="post"`) || !strings.Contains(string(body), guest) {
+		t.Fatalf("confirm page: %s\n%s", page.Status, body)
+	}
+	// A GET (a mail scanner following links) unsubscribes no one.
+	if un := c.Do("GET", "/api/schedules/runs?id="+id, nil).Map()["unsubscribed"].([]any); len(un) != 0 {
+		t.Fatalf("after the GET: unsubscribed %v", un)
+	}
 	res, err := plain.Post(lu, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
 	if err != nil {
 		t.Fatal(err)
