@@ -112,3 +112,30 @@ func TestAddUnlinked(t *testing.T) {
 		t.Fatalf("second write: %v", err)
 	}
 }
+
+// AddFor links a live account's record, and writes a closed account's unlinked, with no key
+// of the user written back.
+func TestAddFor(t *testing.T) {
+	st := storetest.New(t)
+	b := New(st, time.Now)
+	ctx := context.Background()
+	st.R.HSet(ctx, st.Key("user", "live"), "email", "a@example.com")
+	st.R.HSet(ctx, st.Key("user", "closed"), "email", "b@example.com", "deleted", "1")
+	if _, err := b.AddFor(ctx, "live", invoice("in_1", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := b.ForUser(ctx, "live"); len(list) != 1 {
+		t.Fatalf("live account's records: %+v", list)
+	}
+	if _, err := b.AddFor(ctx, "closed", invoice("in_2", 2)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Get(ctx, "in_2"); err != nil {
+		t.Fatal("the closed account's record was not written")
+	}
+	for _, k := range storetest.Keys(t, st) {
+		if strings.Contains(k, "user:closed:") {
+			t.Fatalf("a closed account got %s written", k)
+		}
+	}
+}

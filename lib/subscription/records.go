@@ -86,19 +86,12 @@ func (s *Service) creditNote(ctx context.Context, id string) error {
 }
 
 // keep writes r under the live account's billing reference, or unlinked when the account is
-// deleted (or unknown): the legal record is kept either way, and nothing else of a deleted
-// account is written. A record already there is done (a redelivery).
+// deleted or unknown (billing.AddFor): the legal record is kept either way, and nothing else
+// of a deleted account is written. A record already there is done (a redelivery).
 func (s *Service) keep(ctx context.Context, account string, r billing.Record) error {
-	live := false
-	if ids.Valid(account) {
-		var err error
-		if live, err = s.billing.Live(ctx, account); err != nil {
-			return err
-		}
-	}
 	var err error
-	if live {
-		_, err = s.billing.Add(ctx, account, r)
+	if ids.Valid(account) {
+		_, err = s.billing.AddFor(ctx, account, r)
 	} else {
 		_, err = s.billing.AddUnlinked(ctx, r)
 	}
