@@ -113,6 +113,14 @@ func TestReportPageDrawsEveryPartOfAReport(t *testing.T) {
 	if n := p.Count("section[aria-labelledby='sec-google-analytics'] .section-notes li"); n != 2 {
 		t.Errorf("%d GA4 notes, want 2", n)
 	}
+	// A top list compared with the period before has a change column: ▲ from 38,000 to
+	// 41,208 views; "New" from nothing.
+	if n := p.Count("section[aria-labelledby='sec-google-analytics'] td[data-previous]"); n != 5 {
+		t.Errorf("%d top pages with a change, want 5", n)
+	}
+	if got := p.Text("section[aria-labelledby='sec-google-analytics'] td[data-previous] [aria-hidden]"); !strings.HasPrefix(got, "▲") {
+		t.Errorf("the first top page's change reads %q", got)
+	}
 
 	// The failed section says why and links to the integrations page.
 	gh := p.Text("section[aria-labelledby='sec-github'] .notice")

@@ -99,13 +99,25 @@ function kpi(m) {
 
 function topTable(t) {
   const numeric = (v) => /^[\s\d.,%+\-−$€£¥]+$/.test(String(v)) && /\d/.test(String(v));
-  const cols = t.columns || [];
   const rows = t.rows || [];
+  // A list compared with the period before (tables[].previous) gets a change column for its
+  // first figure: the row's value then, and the change as the KPI cards show it.
+  const prev = Array.isArray(t.previous) && t.previous.length === rows.length ? t.previous : null;
+  const cols = prev ? [...(t.columns || []), 'Change'] : (t.columns || []);
+  const changeCell = (r, j) => {
+    const num = (x) => Number(String(x).replace(/,/g, ''));
+    const v = num(r[1]); const p = num(prev[j]);
+    const c = change({ value: v, previous: p, unit: 'count', higher_is_better: true,
+      change_pct: p > 0 ? Math.round((v - p) / p * 10000) / 100 : null });
+    return h('td', { class: 'num', dataset: { previous: prev[j] } },
+      h('span', { class: `badge badge-${c.tone}`, title: `${c.words} (before: ${cell(prev[j])})` },
+        h('span', { 'aria-hidden': 'true' }, c.text), h('span', { class: 'visually-hidden' }, `${c.words}, from ${cell(prev[j])}`)));
+  };
   return h('div', { class: 'card table-card' }, h('div', { class: 'table-wrap' }, h('table', null,
     h('caption', null, t.title || t.key),
-    h('thead', null, h('tr', null, cols.map((c, i) => h('th', { scope: 'col', class: i > 0 && rows.length && rows.every((r) => numeric(r[i])) ? 'num' : null }, c)))),
+    h('thead', null, h('tr', null, cols.map((c, i) => h('th', { scope: 'col', class: i > 0 && rows.length && (i >= rows[0].length || rows.every((r) => numeric(r[i]))) ? 'num' : null }, c)))),
     h('tbody', null, rows.length
-      ? rows.map((r) => h('tr', null, r.map((c, i) => h('td', { class: i > 0 && numeric(c) ? 'num' : null }, cell(c)))))
+      ? rows.map((r, j) => h('tr', null, r.map((c, i) => h('td', { class: i > 0 && numeric(c) ? 'num' : null }, cell(c))), prev ? changeCell(r, j) : null))
       : h('tr', null, h('td', { colspan: Math.max(cols.length, 1), class: 'muted' }, 'Nothing in this period.'))),
   )));
 }
