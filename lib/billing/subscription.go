@@ -150,17 +150,6 @@ func (b *Store) readLive(ctx context.Context, tx *redis.Tx, userID string) (Subs
 	return subscriptionOf(f), nil
 }
 
-// Live reports whether the account exists and is not closed (lib/notice reads the same
-// fields; lib/account writes them).
-func (b *Store) Live(ctx context.Context, userID string) (bool, error) {
-	v, err := b.st.R.HMGet(ctx, b.st.Key("user", userID), "email", "deleted").Result()
-	if err != nil {
-		return false, store.Err(err)
-	}
-	email, _ := v[0].(string)
-	return email != "" && v[1] == nil, nil
-}
-
 func pastDueSince(old, s Subscription, now time.Time) time.Time {
 	if s.Status != "past_due" && s.Status != "unpaid" {
 		return time.Time{}
