@@ -36,6 +36,9 @@ func (s *Service) Start(ctx context.Context, body []byte) error {
 	if err != nil || (sc.Paused && !job.Manual) {
 		return err
 	}
+	if over, err := s.schedules.OverPlan(ctx, job.UserID, sc.ID); err != nil || over && !job.Manual {
+		return err // paused by the plan after a downgrade (docs/billing.md): nothing is deleted
+	}
 	run, err := s.open(ctx, job.UserID, newRun(job, s.now()))
 	if err != nil || run.Status != RunGenerating && run.Status != RunHeld {
 		return err // a run past its report: a redelivery has nothing to do

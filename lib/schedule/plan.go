@@ -27,3 +27,32 @@ func LimitsOf(p plan.Plan) Limits {
 	return Limits{Schedules: p.Limits.Schedules, Recipients: p.Limits.RecipientsPerSchedule,
 		NewRecipientsPerDay: NewRecipientsPerDay, Plan: &p}
 }
+
+// PlanLimits are the limits of the account's effective plan (planLimits), for services built
+// outside Default (lib/delivery's).
+func PlanLimits(ctx context.Context, userID string) (Limits, error) { return planLimits(ctx, userID) }
+
+// OverPlan reports whether schedule id is beyond the account's plan. Downgrading never
+// deletes: the oldest active (not paused) schedules up to the plan's limit keep running, and
+// the others are paused by the plan — their ticked runs do nothing — until the plan is raised
+// or the user pauses or deletes others, which lets them choose which ones run.
+func (s *Service) OverPlan(ctx context.Context, userID, id string) (bool, error) {
+	lim, err := s.limitsFor(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	list, err := s.List(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	active := 0
+	for _, sc := range list {
+		if sc.ID == id {
+			return !sc.Paused && active >= lim.Schedules, nil
+		}
+		if !sc.Paused {
+			active++
+		}
+	}
+	return false, nil
+}

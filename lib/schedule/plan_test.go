@@ -2,7 +2,9 @@ package schedule
 
 import (
 	"context"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/trymetriqs/metriqs/lib/plan"
 	"github.com/trymetriqs/metriqs/lib/problem"
@@ -59,5 +61,43 @@ func TestPlanRecipientLimit(t *testing.T) {
 	wantStored(t, s, "u1", 0)
 	if _, err := s.Create(context.Background(), "u1", "UTC", Input{Cadence: Weekly, Weekday: ip(1), Hour: ip(8), Recipients: list[1:]}); err != nil {
 		t.Fatalf("at the limit: %v", err)
+	}
+}
+
+// After a downgrade nothing is deleted: the oldest active schedules up to the plan's limit
+// keep running, the rest are over the plan; pausing one lets the next one run.
+func TestOverPlanAfterDowngrade(t *testing.T) {
+	s, _, clk, _ := newService(t)
+	ctx := context.Background()
+	var made []*Schedule
+	for i := range 5 {
+		sc, err := s.Create(ctx, "u1", "UTC", Input{Cadence: Monthly, Day: ip(i + 1), Hour: ip(8)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, sc)
+		clk.t = clk.t.Add(time.Second)
+	}
+	onPlan(s, plan.Default()) // 3 schedules
+	over := func() (out []bool) {
+		for _, sc := range made {
+			o, err := s.OverPlan(ctx, "u1", sc.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, o)
+		}
+		return out
+	}
+	if got := over(); !slices.Equal(got, []bool{false, false, false, true, true}) {
+		t.Fatalf("over the plan: %v", got)
+	}
+	wantStored(t, s, "u1", 5)
+	paused := true
+	if _, err := s.Update(ctx, "u1", Owner{}, made[0].ID, Patch{Paused: &paused}); err != nil {
+		t.Fatal(err)
+	}
+	if got := over(); !slices.Equal(got, []bool{false, false, false, false, true}) {
+		t.Fatalf("after pausing the first: %v", got)
 	}
 }
