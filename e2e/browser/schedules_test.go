@@ -54,6 +54,25 @@ func TestScheduleEditRecipientsAndPause(t *testing.T) {
 	p.Click("#schedules .schedule [data-pause]")
 	p.WaitGone("#schedules .schedule [data-paused]")
 	wantSchedule(t, a, func(sc apiSchedule) bool { return !sc.Paused && sc.NextRunAt != "0001-01-01T00:00:00Z" })
+
+	// With an integration connected the warning goes; "Send a test to me" mails the owner
+	// alone and the run shows in the card with each recipient's outcome.
+	p.Visit("/app/integrations")
+	p.Click(`[data-provider="demo"] [data-action="connect"]`)
+	p.WaitPath("the sandbox's consent page", func(s string) bool { return strings.HasPrefix(s, "/api/sandbox/") })
+	p.Click(`button[value="allow"]`)
+	p.WaitVisible(`[data-provider="demo"][data-status="connected"]`)
+	p.Visit("/app/schedules")
+	p.WaitVisible("#schedules .schedule")
+	if n := p.Count("#schedules .schedule .notice-warn"); n != 0 {
+		t.Errorf("%d warnings with the demo connected", n)
+	}
+	p.Click(`#schedules .schedule button[aria-label^="Send a test"]`)
+	devtest.WaitMail(t, a.Email, func(m devtest.Mail) bool { return strings.Contains(m.Subject, "report") })
+	p.WaitFor("the test run's outcome", `[...document.querySelectorAll('#schedules [data-run] li')].some((li) => li.textContent.includes(': Sent'))`)
+	if got := p.Text("#schedules .run-list"); !strings.Contains(got, a.Email) || strings.Contains(got, "client@example.com") {
+		t.Errorf("the test run reads %q", got)
+	}
 }
 
 type apiSchedule struct {

@@ -82,14 +82,22 @@ async function change(sc, body, status, reload) {
 }
 
 async function run(sc, test, status, runs) {
+  let started;
   try {
-    await post(`/api/schedules/run?id=${encodeURIComponent(sc.id)}`, test ? { test: true } : {});
+    started = await post(`/api/schedules/run?id=${encodeURIComponent(sc.id)}`, test ? { test: true } : {});
   } catch (err) {
     replace(status, notice('error', isMissingEndpoint(err) ? 'Sending is not available on this server yet.' : err.message));
     return;
   }
   replace(status, notice('success', test ? 'A test is on its way to you.' : 'Sending now. The run shows below.'));
-  loadRuns(sc, runs);
+  // The run is recorded by a background job: look again until it is there and settled (or a
+  // minute has passed), so the outcome per recipient shows without a reload.
+  for (let i = 0; i < 30; i++) {
+    const r = await loadRuns(sc, runs);
+    const mine = (r || []).find((x) => x.id === (started && started.run_id));
+    if (mine && !['queued', 'generating', 'sending'].includes(mine.status)) return;
+    await new Promise((done) => setTimeout(done, 2000));
+  }
 }
 
 async function remove(sc, status, reload) {
@@ -108,28 +116,29 @@ const RUN_STATUS = { queued: 'Queued', sent: 'Sent', failed: 'Failed', bounced: 
 
 // loadRuns shows the last runs with each recipient's outcome, and marks who unsubscribed.
 async function loadRuns(sc, box) {
-  let runs;
+  let runs, unsubscribed;
   try {
-    ({ runs } = await get(`/api/schedules/runs?id=${encodeURIComponent(sc.id)}`));
+    ({ runs, unsubscribed } = await get(`/api/schedules/runs?id=${encodeURIComponent(sc.id)}`));
   } catch (err) {
     replace(box, isMissingEndpoint(err) ? h('p', { class: 'small muted' }, 'Run history is not available on this server yet.') : notice('error', err.message));
     return;
   }
+  const card = box.closest('.schedule');
+  const gone = new Set((unsubscribed || []).map((u) => u.email));
+  for (const r of runs || []) for (const rc of r.recipients || []) if (rc.status === 'unsubscribed') gone.add(rc.email);
+  for (const email of gone) {
+    const slot = card && card.querySelector(`[data-unsub-for="${CSS.escape(email)}"]`);
+    if (slot) replace(slot, ' ', h('span', { class: 'badge badge-bad' }, 'Unsubscribed'));
+  }
   if (!runs || runs.length === 0) {
     replace(box, h('p', { class: 'small muted' }, 'No runs yet.'));
-    return;
-  }
-  const card = box.closest('.schedule');
-  for (const r of runs) {
-    for (const rc of r.recipients || []) {
-      const slot = card && card.querySelector(`[data-unsub-for="${CSS.escape(rc.email)}"]`);
-      if (rc.status === 'unsubscribed' && slot) replace(slot, h('span', { class: 'badge badge-bad' }, 'Unsubscribed'));
-    }
+    return runs;
   }
   replace(box, h('ul', { class: 'run-list' }, runs.slice(0, 5).map((r) => h('li', { dataset: { run: r.id } },
     h('strong', null, dateTime(r.due_at, sc.timezone)), ` — ${r.status}`,
     r.report_id ? [' · ', h('a', { href: `/app/reports/${encodeURIComponent(r.report_id)}` }, 'report')] : null,
     h('ul', null, (r.recipients || []).map((rc) => h('li', { class: 'small' }, `${rc.email}: ${RUN_STATUS[rc.status] || rc.status}`, rc.error ? ` (${rc.error})` : '')))))));
+  return runs;
 }
 
 // toggleEdit opens (or closes) the edit form under the card.
