@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -17,6 +17,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/audit"
 	"github.com/trymetriqs/metriqs/lib/ids"
 	"github.com/trymetriqs/metriqs/lib/notice"
+	"github.com/trymetriqs/metriqs/lib/plan"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/provider"
 	"github.com/trymetriqs/metriqs/lib/store"
@@ -34,6 +35,7 @@ const (
 	CallbackExchangeFailed  = "exchange_failed"         // the provider refused the code
 	CallbackMissingScope    = "insufficient_scope"      // a needed permission was not granted
 	CallbackUnavailable     = "unavailable"             // Redis or the provider did not answer
+	CallbackPlanLimit       = "plan_limit"              // the plan's integrations are all taken (a new one, not a reconnect)
 )
 
 // Callback serves the provider's redirect back to Metriqs: it finishes the connection and
@@ -98,9 +100,18 @@ func (s *Service) finish(ctx context.Context, r *http.Request) (string, string) 
 	}
 	acct, selection := s.describe(ctx, p, tok)
 	if err := s.save(ctx, userID, p, tok, granted, acct, selection, web.ClientOf(r)); err != nil {
-		return "", callbackCode(err, CallbackUnavailable)
+		return "", s.refused(ctx, userID, p, tok, err)
 	}
 	return p.ID, ""
+}
+
+// refused is the code of a save that failed; over the plan, the tokens are discarded.
+func (s *Service) refused(ctx context.Context, userID string, p *provider.Provider, tok *oauth2.Token, err error) string {
+	if problem.CodeOf(err) != plan.CodeLimit {
+		return callbackCode(err, CallbackUnavailable)
+	}
+	s.discard(ctx, userID, p, tok)
+	return CallbackPlanLimit
 }
 
 func callbackCode(err error, fallback string) string {
@@ -181,9 +192,35 @@ func (s *Service) save(ctx context.Context, userID string, p *provider.Provider,
 	fields[fGen] = ids.New()
 	fields[fMode] = p.Mode
 	key := s.recordKey(userID, p.ID)
-	var prev *redis.StringCmd
-	_, err = s.o.Store.R.TxPipelined(ctx, func(pl redis.Pipeliner) error {
-		prev = pl.HGet(ctx, key, fStatus)
+	var prev string
+	write := func(tx *redis.Tx) error {
+		have, err := s.connectedIn(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if err := s.judge(ctx, userID, p.ID, have); err != nil {
+			return err
+		}
+		prev, _ = tx.HGet(ctx, key, fStatus).Result()
+		return s.write(ctx, tx, userID, p, acct, fields, c)
+	}
+	if err := s.watch(ctx, write, s.recordKeys(userID)...); err != nil {
+		if _, ok := problem.As(err); ok {
+			return err
+		}
+		return store.Err(fmt.Errorf("integration: save %s: %w", p.ID, err))
+	}
+	if prev == StatusNeedsReauth {
+		s.notifyHealth(ctx, userID, p, notice.KindRestored, fields[fGen].(string))
+	}
+	return nil
+}
+
+// write replaces the record in tx's transaction, with its indexes and security-log event.
+func (s *Service) write(ctx context.Context, tx *redis.Tx, userID string, p *provider.Provider, acct provider.Account,
+	fields map[string]any, c web.Client) error {
+	key := s.recordKey(userID, p.ID)
+	_, err := tx.TxPipelined(ctx, func(pl redis.Pipeliner) error {
 		pl.Del(ctx, key)
 		pl.HSet(ctx, key, fields)
 		s.o.Store.Own(ctx, pl, userID, key)
@@ -191,13 +228,7 @@ func (s *Service) save(ctx context.Context, userID string, p *provider.Provider,
 		s.log.Add(ctx, pl, userID, audit.IntegrationConnected, c, describeEvent(p.Name, acct.Label))
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return store.Err(err)
-	}
-	if prev.Val() == StatusNeedsReauth {
-		s.notifyHealth(ctx, userID, p, notice.KindRestored, fields[fGen].(string))
-	}
-	return nil
+	return err
 }
 
 // discard gets rid of tokens the callback will not keep: revoked when that cannot hurt. At

@@ -60,6 +60,9 @@ func (s *Service) Connect(ctx context.Context, userID string, in ConnectInput) (
 	if err != nil {
 		return nil, err
 	}
+	if err := s.roomFor(ctx, userID, p.ID); err != nil {
+		return nil, err
+	}
 	if err := s.limits.Allow(ctx, ConnectLimit, userID); err != nil {
 		return nil, err
 	}

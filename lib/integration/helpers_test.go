@@ -19,6 +19,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/config"
 	"github.com/trymetriqs/metriqs/lib/integration"
 	"github.com/trymetriqs/metriqs/lib/jobs"
+	"github.com/trymetriqs/metriqs/lib/plan"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/provider"
 	"github.com/trymetriqs/metriqs/lib/provider/providertest"
@@ -89,7 +90,13 @@ type env struct {
 	opts  []provider.Option
 	svc   *integration.Service
 	user  string // who is signed in, as Identify sees it
+	// plan is every account's effective plan: Pro by default, so that tests connecting every
+	// provider fit; the limit's tests set Free.
+	plan plan.Plan
 }
+
+// Plan makes env the service's integration.Plans.
+func (e *env) Plan(context.Context, string) (plan.Plan, error) { return e.plan, nil }
 
 func key(id string, b byte) config.Key {
 	return config.Key{ID: id, Secret: []byte(strings.Repeat(string(b), 32))}
@@ -99,7 +106,7 @@ func setup(t *testing.T) *env {
 	t.Helper()
 	e := &env{
 		st: storetest.New(t), clock: &clock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}, pub: &recorder{},
-		ring: config.KeyRing{key("k1", 1)}, user: "useraaaaaaaaaaaaaaaaaaaaaa",
+		ring: config.KeyRing{key("k1", 1)}, user: "useraaaaaaaaaaaaaaaaaaaaaa", plan: pro(t),
 		fakes: map[string]*providertest.Fake{
 			provider.GoogleAnalytics: providertest.Google(t, analytics),
 			provider.SearchConsole:   providertest.Google(t, webmaster),
@@ -144,7 +151,7 @@ func (e *env) service(t *testing.T, ring config.KeyRing) *integration.Service {
 			}
 			return e.user, nil
 		},
-		LockWait: 5 * time.Second,
+		LockWait: 5 * time.Second, Plans: e,
 	})
 }
 
@@ -275,3 +282,12 @@ func equalMaps(a, b map[string]string) bool {
 }
 
 func problemCode(err error) string { return problem.CodeOf(err) }
+
+func pro(t *testing.T) plan.Plan {
+	t.Helper()
+	p, ok := plan.Get(plan.Pro)
+	if !ok {
+		t.Fatal("no pro plan")
+	}
+	return p
+}

@@ -74,7 +74,10 @@ type Options struct {
 	Transport http.RoundTripper
 	// Notices e-mails connection-health notices (needs reconnecting, works again); nil
 	// sends none.
-	Notices       *notice.Service
+	Notices *notice.Service
+	// Plans gives the account's effective plan, whose integrations limit connect and the
+	// callback enforce; nil means lib/usage over the subscription state in Store.
+	Plans         Plans
 	RefreshMargin time.Duration
 	LockTTL       time.Duration
 	LockWait      time.Duration
