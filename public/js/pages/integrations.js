@@ -196,6 +196,7 @@ function showRedirectOutcome() {
       exchange_failed: `${who[0].toUpperCase()}${who.slice(1)} refused to finish the connection. Please try again.`,
       insufficient_scope: 'Metriqs needs every read-only permission it asked for. Please connect again and leave them all ticked.',
       unavailable: 'Metriqs or the provider did not answer in time. Please try again in a moment.',
+      plan_limit: 'Your plan\'s connected integrations are all in use, so nothing was connected. Disconnect one, or upgrade in Settings › Billing.',
     };
     replace(flash, notice('error', messages[error] || `The connection did not complete (${error}). Please try again.`));
   }
