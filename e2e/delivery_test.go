@@ -19,6 +19,7 @@ func TestDeliveryEndToEnd(t *testing.T) {
 	t.Parallel()
 	c, u := signUp(t)
 	me, userID := u["email"].(string), u["id"].(string)
+	verifyAddress(t, me)
 	guest := "guest-" + ids.New()[:10] + "@example.com"
 	connectDemo(t, c)
 	id := c.Do("POST", "/api/schedules", map[string]any{"cadence": "weekly", "weekday": 1, "hour": 9, "timezone": "UTC"}).Map()["id"].(string)

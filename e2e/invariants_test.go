@@ -212,6 +212,7 @@ func TestKeyIndexUnderRandomizedLoadThenDeletion(t *testing.T) {
 	t.Parallel()
 	c, u := signUp(t)
 	userID, email := u["id"].(string), u["email"].(string)
+	verifyAddress(t, email) // the edits add recipients
 	connectDemo(t, c)
 	lastReportRaces(t, c, userID, email)
 	seed := uint64(time.Now().UnixNano())

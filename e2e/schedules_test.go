@@ -53,6 +53,7 @@ func TestScheduleRecipientsPauseAndSources(t *testing.T) {
 		t.Fatalf("with the demo connected: %+v", l)
 	}
 
+	verifyAddress(t, me)
 	r = c.Do("PATCH", "/api/schedules?id="+id, map[string]any{"recipients": []string{me, "Client@Example.COM"}, "on_needs_reconnect": "hold"})
 	devtest.Want(t, r, 200, "")
 	r.JSON(&sc)

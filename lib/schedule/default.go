@@ -77,7 +77,7 @@ func owner(ctx context.Context, userID string) (Owner, string, error) {
 	if err != nil {
 		return Owner{}, "", err
 	}
-	return Owner{Email: u.Email, Name: u.Name}, u.TimeZone, nil
+	return Owner{Email: u.Email, Name: u.Name, Unverified: !u.EmailVerified}, u.TimeZone, nil
 }
 
 // CreateFor adds a schedule for a signed-in user; without a time zone in the input, the

@@ -77,3 +77,8 @@ func errNewRecipients(lim Limits) error {
 	e.RetryAfter = newRecipientsWindow
 	return e
 }
+
+// errUnverifiedOwner refuses other recipients until the owner's address is confirmed.
+func errUnverifiedOwner() error {
+	return problem.New(403, "email_unverified", "Confirm your e-mail address before adding other recipients: open the link we sent you (Settings can send it again).")
+}

@@ -15,6 +15,9 @@ import (
 type Owner struct {
 	Email string
 	Name  string
+	// Unverified: the owner has not proven their address yet. Such an owner may only mail
+	// themselves: otherwise a throwaway signup could mail strangers from our domain.
+	Unverified bool
 }
 
 // maxAddressLen is RFC 5321's limit on a forward path (§4.5.3.1.3).
@@ -66,6 +69,9 @@ func normalizeRecipients(list []string, owner Owner, lim Limits) ([]string, erro
 	}
 	if others > lim.Recipients {
 		return nil, errTooManyRecipients(lim)
+	}
+	if others > 0 && owner.Unverified {
+		return nil, errUnverifiedOwner()
 	}
 	return out, nil
 }

@@ -116,3 +116,30 @@ func TestOwnerEntryFollowsAddressChange(t *testing.T) {
 		t.Fatalf("WithOwner = %+v", r)
 	}
 }
+
+// An owner whose address is not confirmed may mail only themselves: a guest is refused (403
+// email_unverified) on create and on edit, with nothing stored; once verified, the same edit
+// passes.
+func TestUnverifiedOwnerCannotAddOthers(t *testing.T) {
+	s, _, _, _ := newService(t)
+	ctx := context.Background()
+	fresh := Owner{Email: boss.Email, Name: boss.Name, Unverified: true}
+	in := Input{Cadence: Monthly, Day: ip(1), Hour: ip(6), Recipients: []string{boss.Email, "client@x.example"}}
+	if _, err := s.CreateAs(ctx, "u1", fresh, "UTC", in); problem.CodeOf(err) != "email_unverified" {
+		t.Fatalf("create with a guest: %v", err)
+	}
+	sc, err := s.CreateAs(ctx, "u1", fresh, "UTC", Input{Cadence: Monthly, Day: ip(1), Hour: ip(6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	guests := []string{boss.Email, "client@x.example"}
+	if _, err := s.Update(ctx, "u1", fresh, sc.ID, Patch{Recipients: &guests}); problem.CodeOf(err) != "email_unverified" {
+		t.Fatalf("edit adding a guest: %v", err)
+	}
+	if got, err := s.Get(ctx, "u1", sc.ID); err != nil || len(got.Recipients) != 1 {
+		t.Fatalf("after the refusal: %+v, %v", got, err)
+	}
+	if got, err := s.Update(ctx, "u1", boss, sc.ID, Patch{Recipients: &guests}); err != nil || len(got.Recipients) != 2 {
+		t.Fatalf("verified: %+v, %v", got, err)
+	}
+}
