@@ -50,6 +50,18 @@ func (s *Service) markClosed(ctx context.Context, rec *record, c web.Client, als
 	return problem.Conflict("conflict", "The account changed while it was being deleted. Try again.")
 }
 
+// live loads the record of an account that is still open. A closed or purged one answers
+// errClosed, as after a deletion: a request that passed the session check just before a
+// parallel deletion closed the account (and its purge removed the record) gets a 401, not
+// the 500 of a bare ErrNotFound.
+func (s *Service) live(ctx context.Context, id string) (*record, error) {
+	rec, err := s.load(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && rec.Deleted) {
+		return nil, errClosed
+	}
+	return rec, err
+}
+
 // stillLive answers errClosed unless the watched record uk is a live account.
 func (s *Service) stillLive(ctx context.Context, tx *redis.Tx, uk string) error {
 	v, err := tx.HMGet(ctx, uk, fEmail, fDeleted).Result()

@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -44,10 +43,7 @@ func (s *Service) Close(ctx context.Context, w http.ResponseWriter, sess *sessio
 	if err := s.limits.Allow(ctx, limitPasswordUser, sess.UserID); err != nil {
 		return nil, err
 	}
-	rec, err := s.load(ctx, sess.UserID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && rec.Deleted) {
-		return nil, errClosed
-	}
+	rec, err := s.live(ctx, sess.UserID)
 	if err != nil {
 		return nil, err
 	}

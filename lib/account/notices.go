@@ -55,7 +55,15 @@ func (s *Service) noticeDeletion(ctx context.Context, uid string, c web.Client, 
 	if s.notices == nil {
 		return nil
 	}
-	return s.queueNotice(ctx, uid, notice.DeletionRequested, token, c, map[string]string{"purge_by": purgeBy.UTC().Format(time.RFC3339)})
+	// live, not queueNotice's load: a parallel deletion may have closed and purged the
+	// account during this one's password check, and the loser must neither fail with a 500
+	// nor queue a notice for an account already gone.
+	rec, err := s.live(ctx, uid)
+	if err != nil {
+		return err
+	}
+	extra := map[string]string{"purge_by": purgeBy.UTC().Format(time.RFC3339)}
+	return s.notices.Security(ctx, uid, rec.Email, notice.Security{Event: notice.DeletionRequested, ID: token, At: s.now(), Client: c, Extra: extra})
 }
 
 // noticeSignIn records the device of a sign-in and tells the owner when it is one the

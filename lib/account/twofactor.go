@@ -380,7 +380,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, sess *session.Ses
 // reauthenticate checks the password and, when f is given, the second factor, for a
 // sensitive change by a signed-in user: 403 invalid_password or invalid_code.
 func (s *Service) reauthenticate(ctx context.Context, uid, pw string, f *SecondFactor, c web.Client) error {
-	rec, err := s.load(ctx, uid)
+	rec, err := s.live(ctx, uid)
 	if err != nil {
 		return err
 	}
