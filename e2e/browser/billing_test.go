@@ -22,7 +22,7 @@ func TestSettingsBilling(t *testing.T) {
 		devtest.Want(t, a.HTTP.Do("POST", "/api/schedules", map[string]any{"cadence": "monthly", "day": i + 1, "hour": 7}), 201, "")
 	}
 	p := openTab(t)
-	p.SignIn(a.Email, a.Password)
+	p.adopt(a)
 	p.Visit("/app/settings#billing")
 	p.WaitVisible("#billing-usage")
 	if got := p.Text("#billing-plan"); got != "Free" {

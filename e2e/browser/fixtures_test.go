@@ -35,7 +35,7 @@ func TestReportPageDrawsEveryPartOfAReport(t *testing.T) {
 	t.Parallel()
 	a := newAccountAs(t, "grace@example.com")
 	p := openTab(t)
-	p.SignIn(a.Email, a.Password)
+	p.adopt(a)
 
 	var gets atomic.Int32
 	p.Intercept("*/api/reports/fixture-report*", func(method string, u *url.URL, _ string) *reply {
@@ -193,7 +193,7 @@ func TestIntegrationsPageStates(t *testing.T) {
 	t.Parallel()
 	a := newAccountAs(t, "katherine@example.com")
 	p := openTab(t)
-	p.SignIn(a.Email, a.Password)
+	p.adopt(a)
 
 	var mu sync.Mutex
 	var posts []string
@@ -297,7 +297,7 @@ func TestReportsListAndNewReport(t *testing.T) {
 	t.Parallel()
 	a := newAccountAs(t, "ada@example.com")
 	p := openTab(t)
-	p.SignIn(a.Email, a.Password)
+	p.adopt(a)
 
 	var mu sync.Mutex
 	var posts []string
@@ -386,7 +386,7 @@ func TestSchedulesPage(t *testing.T) {
 	t.Parallel()
 	a := newAccountAs(t, "margaret@example.com")
 	p := openTab(t)
-	p.SignIn(a.Email, a.Password)
+	p.adopt(a)
 
 	var mu sync.Mutex
 	var sent []string

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/network"
-
 	"github.com/trymetriqs/metriqs/lib/devserver/devtest"
 )
 
@@ -34,19 +32,6 @@ func (p *Tab) followMail(m devtest.Mail, path string) {
 	p.WaitVisible(`iframe[title="HTML part"]`)
 	p.Click(`ul.links a[href^="` + devtest.Server.URL + path + `?"]`)
 	p.WaitPath(path, func(s string) bool { return s == path || strings.HasPrefix(s, path+"?") })
-}
-
-// adopt gives the tab a's session cookies (a is signed in since its signup) and opens /app:
-// sign-ins through /login are limited per IP address, and every tab here is 127.0.0.1, so the
-// tests that are not about signing in do not spend that budget.
-func (p *Tab) adopt(a *account) {
-	p.t.Helper()
-	for _, ck := range a.HTTP.Cookies() {
-		call(p, network.SetCookie, network.SetCookieParams{Name: ck.Name, Value: ck.Value, URL: p.base + "/",
-			Path: "/", HTTPOnly: new(ck.HttpOnly), Secure: new(ck.Secure), SameSite: network.CookieSameSiteLax})
-	}
-	p.Visit("/app")
-	p.WaitVisible("body.signed-in")
 }
 
 // waitNotice waits until the page's notice says want.

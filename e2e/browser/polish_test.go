@@ -16,7 +16,7 @@ func TestIntegrationsPageNamesWhatEnablesAProvider(t *testing.T) {
 	t.Parallel()
 	a := newAccount(t)
 	p := openTab(t)
-	p.SignIn(a.Email, a.Password)
+	p.adopt(a)
 	p.Visit("/app/integrations")
 	p.WaitVisible(`[data-provider="stripe"][data-status="not_configured"]`)
 	got := p.Text(`[data-provider="stripe"]`)
@@ -39,7 +39,7 @@ func TestReportOnAPhoneKeepsStillAndReadable(t *testing.T) {
 	t.Parallel()
 	a := newAccount(t)
 	p := openTab(t)
-	p.SignIn(a.Email, a.Password)
+	p.adopt(a)
 	p.viewport(360, 740, chromedp.EmulateMobile)
 	defer p.viewport(1280, 860)
 	p.Intercept("*/api/reports/phone-report*", func(method string, _ *url.URL, _ string) *reply {
@@ -92,7 +92,7 @@ func TestRecoveryCodesPrintAndKeepFocus(t *testing.T) {
 	t.Parallel()
 	a := newAccount(t)
 	p := openTab(t)
-	p.SignIn(a.Email, a.Password)
+	p.adopt(a)
 	totpCodes, _ := enableTwoFactor(t, p, a.Password, "")
 	wantFocus(t, p, "twofa-title", "I have saved my codes")
 	if got := p.Text("#codes-left"); got != "10 of 10 recovery codes left." {

@@ -189,7 +189,7 @@ func TestPhoneWidth(t *testing.T) {
 	t.Parallel()
 	a := newAccount(t)
 	p := openTab(t)
-	p.SignIn(a.Email, a.Password)
+	p.adopt(a)
 	p.viewport(375, 812, chromedp.EmulateMobile)
 	for _, path := range []string{"/", "/signup", "/login", "/security", "/app", "/app/integrations", "/app/schedules", "/app/settings", "/no-such-page"} {
 		if path == "/no-such-page" {

@@ -84,7 +84,7 @@ func TestTurnOffTwoFactorWithARecoveryCode(t *testing.T) {
 	t.Parallel()
 	a := newAccount(t)
 	p := openTab(t)
-	p.SignIn(a.Email, a.Password)
+	p.adopt(a)
 	_, recovery := enableTwoFactor(t, p, a.Password, "")
 	var sent requestLog
 	sent.watch(p, "*/api/account/totp", "DELETE")
@@ -154,7 +154,7 @@ func TestDeleteAccountWithARecoveryCode(t *testing.T) {
 	t.Parallel()
 	a := newAccount(t)
 	p := openTab(t)
-	p.SignIn(a.Email, a.Password)
+	p.adoptNewSession(a)
 	_, recovery := enableTwoFactor(t, p, a.Password, "")
 	var sent requestLog
 	sent.watch(p, "*/api/account/delete", "POST")
@@ -218,7 +218,7 @@ func TestSecurityLogNamesRevocationEvents(t *testing.T) {
 			{"type": "integration_disconnected", "at": "2026-11-28T10:00:00Z", "ip": "203.0.113.9", "detail": "GitHub (ada): deleted; revocation at the provider is pending."},
 		}})
 	})
-	p.SignIn(a.Email, a.Password)
+	p.adopt(a)
 	p.Visit("/app/settings")
 	p.WaitVisible("#security-log-table")
 	for typ, want := range map[string]string{

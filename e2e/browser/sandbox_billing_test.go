@@ -12,7 +12,7 @@ func TestBillingSandboxUpgradeFailPayCancel(t *testing.T) {
 	t.Parallel()
 	a := newAccount(t)
 	p := openTab(t)
-	p.SignIn(a.Email, a.Password)
+	p.adopt(a)
 	p.Visit("/app/settings#billing")
 	p.WaitVisible("#billing-upgrade")
 	p.Click("#billing-upgrade")

@@ -16,7 +16,7 @@ func TestScheduleEditRecipientsAndPause(t *testing.T) {
 	t.Parallel()
 	a := newAccount(t)
 	p := openTab(t)
-	p.SignIn(a.Email, a.Password)
+	p.adopt(a)
 	p.Visit("/app/schedules")
 	p.WaitVisible("#schedules .empty")
 	p.Select("#weekday", "1")

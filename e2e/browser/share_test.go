@@ -15,7 +15,7 @@ func TestShareLinkFromReportPage(t *testing.T) {
 	t.Parallel()
 	a := newAccount(t)
 	p := openTab(t)
-	p.SignIn(a.Email, a.Password)
+	p.adopt(a)
 	p.Visit("/app/integrations")
 	p.Click(`[data-provider="demo"] [data-action="connect"]`)
 	p.WaitPath("the sandbox's consent page", func(s string) bool { return strings.HasPrefix(s, "/api/sandbox/") })
