@@ -192,13 +192,17 @@ func (s *Service) save(ctx context.Context, userID string, p *provider.Provider,
 	fields[fGen] = ids.New()
 	fields[fMode] = p.Mode
 	key := s.recordKey(userID, p.ID)
+	lim, err := s.planOf(ctx, userID)
+	if err != nil {
+		return err
+	}
 	var prev string
 	write := func(tx *redis.Tx) error {
 		have, err := s.connectedIn(ctx, tx, userID)
 		if err != nil {
 			return err
 		}
-		if err := s.judge(ctx, userID, p.ID, have); err != nil {
+		if err := judge(lim, p.ID, have); err != nil {
 			return err
 		}
 		prev, _ = tx.HGet(ctx, key, fStatus).Result()

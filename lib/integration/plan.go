@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/redis/go-redis/v9"
 
@@ -32,29 +33,34 @@ func (s *Service) plans() Plans {
 // integrations as its plan allows (402 plan_limit), before the user goes through the
 // provider's consent for nothing. The callback checks again, atomically with its write.
 func (s *Service) roomFor(ctx context.Context, userID, providerID string) error {
+	p, err := s.planOf(ctx, userID)
+	if err != nil {
+		return err
+	}
 	have, err := s.Connected(ctx, userID)
 	if err != nil {
 		return err
 	}
-	return s.judge(ctx, userID, providerID, have)
+	return judge(p, providerID, have)
+}
+
+// planOf reads the plan; save reads it before its WATCH, which holds a connection a read
+// inside it would have to wait for.
+func (s *Service) planOf(ctx context.Context, userID string) (plan.Plan, error) {
+	p, err := s.plans().Plan(ctx, userID)
+	if err != nil {
+		return p, fmt.Errorf("integration: plan: %w", err)
+	}
+	return p, nil
 }
 
 // judge allows a reconnect of one of the providers in have always: a downgrade keeps every
 // integration, and one that needs reconnecting must stay fixable. A new one needs a place.
-func (s *Service) judge(ctx context.Context, userID, providerID string, have []string) error {
-	for _, id := range have {
-		if id == providerID {
-			return nil
-		}
+func judge(p plan.Plan, providerID string, have []string) error {
+	if slices.Contains(have, providerID) || len(have) < p.Limits.Integrations {
+		return nil
 	}
-	p, err := s.plans().Plan(ctx, userID)
-	if err != nil {
-		return fmt.Errorf("integration: plan: %w", err)
-	}
-	if len(have) >= p.Limits.Integrations {
-		return plan.Exceeded(p, plan.Integrations)
-	}
-	return nil
+	return plan.Exceeded(p, plan.Integrations)
 }
 
 // recordKeys are the user's integration records, one per provider: save WATCHes them all,
