@@ -130,13 +130,17 @@ func (s *Service) recipients(ctx context.Context, uid string, sc *schedule.Sched
 	if len(run.Recipients) > 0 {
 		return run.Recipients, nil
 	}
-	addrs, owner := sc.Recipients, ""
-	if run.Test || len(addrs) == 0 {
-		email, _, err := s.owners.Owner(ctx, uid)
-		if err != nil {
-			return nil, err
-		}
-		addrs, owner = []string{email}, email
+	email, name, err := s.owners.Owner(ctx, uid)
+	if err != nil {
+		return nil, err
+	}
+	// The owner's entry is their current address: one changed since it was added must not
+	// leave the owner's reports going to the old one.
+	resolved := sc.WithOwner(email, name)
+	sc = &resolved
+	addrs, owner := sc.Recipients, email
+	if run.Test {
+		addrs = []string{email}
 	}
 	unsub, err := s.st.R.HGetAll(ctx, s.unsubKey(uid, sc.ID)).Result()
 	if err != nil {
@@ -175,7 +179,7 @@ func (s *Service) ensureShare(ctx context.Context, uid string, run *Run, rcpts [
 	if run.ShareURL != "" || run.Test || !hasGuest(rcpts) {
 		return nil
 	}
-	c, err := s.shares.Create(ctx, uid, run.ReportID, share.Options{Client: web.System, Detail: "report e-mail of a schedule"})
+	c, err := s.shares.Create(ctx, uid, run.ReportID, share.Options{Client: web.System, Detail: "report e-mail of a schedule", Automatic: true})
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/audit"
 	"github.com/trymetriqs/metriqs/lib/ids"
 	"github.com/trymetriqs/metriqs/lib/password"
+	"github.com/trymetriqs/metriqs/lib/plan"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/store"
@@ -30,6 +31,10 @@ type Options struct {
 	Client web.Client
 	// Detail is added to the security-log event (a recipient's address, say).
 	Detail string
+	// Automatic marks a link Metriqs makes itself, for a schedule's guest recipients: it
+	// does not count against the plan's share_links (docs/billing.md says why). Never set
+	// from a request.
+	Automatic bool
 }
 
 // Created is a new link. URL holds the token: it is shown once and never stored.
@@ -98,11 +103,19 @@ func (s *Service) newRecord(userID string, opts Options) (record, error) {
 func (s *Service) store(ctx context.Context, userID, reportID, id string, rec record, opts Options) error {
 	links, views := report.ShareKeys(s.st, reportID)
 	raw, _ := json.Marshal(rec)
+	lim, err := s.planOf(ctx, userID, opts)
+	if err != nil {
+		return err
+	}
 	write := func(tx *redis.Tx) error {
-		if err := s.checkRoom(ctx, tx, userID, reportID); err != nil {
+		if err := s.checkRoom(ctx, tx, userID, reportID, lim); err != nil {
 			return err
 		}
 		_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			if !opts.Automatic {
+				p.SAdd(ctx, MadeKey(s.st, userID), member(reportID, id))
+				s.st.Own(ctx, p, userID, MadeKey(s.st, userID))
+			}
 			p.HSet(ctx, links, id, raw)
 			p.Set(ctx, s.pointerKey(id), pointer(userID, reportID), 0)
 			s.st.Own(ctx, p, userID, links, views, s.pointerKey(id))
@@ -111,12 +124,13 @@ func (s *Service) store(ctx context.Context, userID, reportID, id string, rec re
 		})
 		return err
 	}
-	return s.watch(ctx, write, report.Key(s.st, reportID), links)
+	return s.watch(ctx, write, report.Key(s.st, reportID), links, MadeKey(s.st, userID))
 }
 
 // checkRoom refuses a link for a report that is not the user's, and one over the limit on
-// links. It is the one place the number of links is judged (a plan's limit goes here).
-func (s *Service) checkRoom(ctx context.Context, tx *redis.Tx, userID, reportID string) error {
+// links. It is the one place the number of links is judged: per report, and the plan's
+// share_links for a link the user makes (lim; nil for an automatic one).
+func (s *Service) checkRoom(ctx context.Context, tx *redis.Tx, userID, reportID string, lim *plan.Plan) error {
 	links, _ := report.ShareKeys(s.st, reportID)
 	var owner *redis.StringCmd
 	var n *redis.IntCmd
@@ -134,7 +148,7 @@ func (s *Service) checkRoom(ctx context.Context, tx *redis.Tx, userID, reportID 
 	if n.Val() >= MaxPerReport {
 		return problem.Conflict("share_limit", fmt.Sprintf("A report can have at most %d share links; revoke one first.", MaxPerReport))
 	}
-	return nil
+	return s.roomOnPlan(ctx, tx, userID, lim)
 }
 
 // watch runs fn in a WATCH on keys, again when a concurrent write moved them.

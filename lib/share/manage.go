@@ -104,6 +104,7 @@ func (s *Service) revoke(ctx context.Context, uid, rid, id string, c web.Client)
 			}
 			p.Del(ctx, s.pointerKey(id))
 			p.SRem(ctx, s.st.IndexKey(uid), s.pointerKey(id))
+			p.SRem(ctx, MadeKey(s.st, uid), member(rid, id))
 			return nil
 		})
 		if err == nil && !ok {

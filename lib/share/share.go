@@ -39,6 +39,7 @@ type Service struct {
 	limits  *ratelimit.Limiter
 	appURL  string
 	now     func() time.Time
+	plans   Plans
 }
 
 // New returns a Service; appURL is where the viewer page is (config.AppURL).

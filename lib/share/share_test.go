@@ -14,6 +14,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/metrics"
 	"github.com/trymetriqs/metriqs/lib/period"
+	"github.com/trymetriqs/metriqs/lib/plan"
 	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/store"
@@ -66,7 +67,9 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{st: st, reports: reports, svc: New(st, reports, "https://app.test", c.now), clock: c, userID: "u1", rep: rep}
+	svc := New(st, reports, "https://app.test", c.now)
+	svc.SetPlans(fixedPlan(plan.Pro)) // room for MaxPerReport; the plan's tests set Free
+	return &fixture{st: st, reports: reports, svc: svc, clock: c, userID: "u1", rep: rep}
 }
 
 func (f *fixture) create(t *testing.T, opts Options) (Created, string) {
