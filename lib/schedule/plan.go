@@ -45,14 +45,25 @@ func (s *Service) OverPlan(ctx context.Context, userID, id string) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	active := 0
-	for _, sc := range list {
+	over := overPlan(list, lim)
+	for i, sc := range list {
 		if sc.ID == id {
-			return !sc.Paused && active >= lim.Schedules, nil
-		}
-		if !sc.Paused {
-			active++
+			return over[i], nil
 		}
 	}
 	return false, nil
+}
+
+// overPlan marks, in list's order (oldest first), the active schedules past lim.Schedules:
+// OverPlan's rule, which GET /api/schedules shows as paused_by_plan.
+func overPlan(list []Schedule, lim Limits) []bool {
+	over := make([]bool, len(list))
+	active := 0
+	for i, sc := range list {
+		if !sc.Paused {
+			over[i] = active >= lim.Schedules
+			active++
+		}
+	}
+	return over
 }

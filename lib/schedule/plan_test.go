@@ -101,3 +101,28 @@ func TestOverPlanAfterDowngrade(t *testing.T) {
 		t.Fatalf("after pausing the first: %v", got)
 	}
 }
+
+// TestListMarksPausedByPlan: GET /api/schedules' paused_by_plan is OverPlan's rule: after a
+// downgrade to 3 schedules the two newest active ones are marked, and a paused one is not.
+func TestListMarksPausedByPlan(t *testing.T) {
+	s, _, clk, _ := newService(t)
+	ctx := context.Background()
+	for i := range 5 {
+		if _, err := s.Create(ctx, "u1", "UTC", Input{Cadence: Monthly, Day: ip(i + 1), Hour: ip(8)}); err != nil {
+			t.Fatal(err)
+		}
+		clk.t = clk.t.Add(time.Second)
+	}
+	onPlan(s, plan.Default())
+	list, err := s.ListWithStatus(ctx, "u1", Owner{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []bool
+	for _, sc := range list {
+		got = append(got, sc.PausedByPlan)
+	}
+	if !slices.Equal(got, []bool{false, false, false, true, true}) {
+		t.Fatalf("paused_by_plan: %v", got)
+	}
+}

@@ -32,6 +32,9 @@ type WithStatus struct {
 	Problem string `json:"problem,omitempty"`
 	// NeedsReconnect names the providers to reconnect.
 	NeedsReconnect []string `json:"needs_reconnect,omitempty"`
+	// PausedByPlan: an active schedule beyond the plan's schedules (after a downgrade), whose
+	// ticked runs do nothing (OverPlan) until the plan is raised or others are paused.
+	PausedByPlan bool `json:"paused_by_plan"`
 }
 
 // ListWithStatus is List with each schedule's status and its recipients resolved for owner.
@@ -41,6 +44,11 @@ func (s *Service) ListWithStatus(ctx context.Context, userID string, owner Owner
 	if err != nil {
 		return nil, err
 	}
+	lim, err := s.limitsFor(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	over := overPlan(list, lim)
 	var src Sources
 	if s.sources != nil {
 		if src, err = s.sources(ctx, userID); err != nil {
@@ -51,7 +59,7 @@ func (s *Service) ListWithStatus(ctx context.Context, userID string, owner Owner
 	for i, sc := range list {
 		sc.resolveOwner(owner)
 		out[i] = WithStatus{Schedule: sc, SourcesConnected: len(src.Connected) > 0, NeedsReconnect: src.NeedsReconnect}
-		out[i].Problem = src.problem()
+		out[i].Problem, out[i].PausedByPlan = src.problem(), over[i]
 	}
 	return out, nil
 }
