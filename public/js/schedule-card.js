@@ -47,6 +47,10 @@ function button(label, aria, onclick, extra = {}) {
 
 // problemNotice says what stands in the way of this schedule's reports.
 function problemNotice(sc) {
+  if (sc.paused_by_plan) {
+    return notice('warn', 'Paused by your plan: your plan allows fewer active schedules than you have, so this one’s scheduled reports are not sent (“Send now” still works). Pause another schedule, or ',
+      h('a', { href: '/app/settings#billing' }, 'upgrade in Settings › Billing'), '.');
+  }
   if (sc.problem === 'no_sources') {
     return notice('warn', 'All your integrations are disconnected: this schedule’s reports would have nothing in them. ',
       h('a', { href: '/app/integrations' }, 'Connect an integration'), '.');
