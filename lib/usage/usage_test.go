@@ -121,7 +121,12 @@ func TestSummary(t *testing.T) {
 	ctx := context.Background()
 	r := s.st.R
 	r.HSet(ctx, s.st.Key("integ", "u1", "demo"), "status", "connected")
-	r.HSet(ctx, s.st.Key("user", "u1", "schedules"), "a", "{}", "b", "{}")
+	r.HSet(ctx, s.st.Key("user", "u1", "schedules"), "a", "{}",
+		"b", `{"recipients":["me@x.test","a@x.test","b@x.test"],"recipients_added":{"me@x.test":{"owner":true},"a@x.test":{}}}`)
+	past, future := now.Add(-time.Minute).Format(time.RFC3339), now.Add(time.Minute).Format(time.RFC3339)
+	r.SAdd(ctx, s.st.Key("user", "u1", "share-links"), "r1:l1", "r1:l2", "r1:gone", "r2:l3")
+	r.HSet(ctx, s.st.Key("report", "r1", "shares"), "l1", `{"uid":"u1"}`, "l2", `{"uid":"u1","expires_at":"`+past+`"}`)
+	r.HSet(ctx, s.st.Key("report", "r2", "shares"), "l3", `{"uid":"u1","expires_at":"`+future+`"}`)
 	if _, err := s.ReserveReport(ctx, "u1", plan.Default()); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +139,8 @@ func TestSummary(t *testing.T) {
 	if sum.Plan != plan.Free || sum.Subscribed != plan.Pro || sum.Status != "past_due" || sum.Limits != plan.Default().Limits || sum.GraceEndsAt == nil {
 		t.Fatalf("summary %+v", sum)
 	}
-	if sum.Usage["integrations"] != 1 || sum.Usage["schedules"] != 2 || sum.Usage["reports_per_month"] != 1 {
+	if sum.Usage["integrations"] != 1 || sum.Usage["schedules"] != 2 || sum.Usage["reports_per_month"] != 1 ||
+		sum.Usage["recipients_per_schedule"] != 2 || sum.Usage["share_links"] != 2 {
 		t.Fatalf("usage %v", sum.Usage)
 	}
 	if len(sum.Invoices) != 2 || sum.Invoices[0].Number != "MQ-2" {
