@@ -17,6 +17,7 @@ func TestScheduleEditRecipientsAndPause(t *testing.T) {
 	a := newAccount(t)
 	p := openTab(t)
 	p.adopt(a)
+	p.confirmAddress(a) // other recipients need the owner's confirmed address (403 email_unverified)
 	p.Visit("/app/schedules")
 	p.WaitVisible("#schedules .empty")
 	p.Select("#weekday", "1")
