@@ -115,3 +115,34 @@ func TestCheckoutStripeDown(t *testing.T) {
 		t.Fatalf("%d keys before, %d after", before, after)
 	}
 }
+
+// TestCancelAtPeriodEnd: the portal's default cancellation keeps the paid plan until the
+// period ends (cancel_at_period_end stored, for Settings to say so), can be taken back, and
+// at the period's end leaves the free plan.
+func TestCancelAtPeriodEnd(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	uid := e.user("u1")
+	subID := e.subscribe(uid, "month")
+	step := func(action string) billing.Subscription {
+		t.Helper()
+		if err := e.sandbox.Do(ctx, subID, action); err != nil {
+			t.Fatal(err)
+		}
+		e.allDelivered()
+		return e.sub(uid)
+	}
+	if s := step("cancel_at_period_end"); s.Plan != "pro" || s.Status != "active" || !s.CancelAtPeriodEnd {
+		t.Fatalf("after cancel at period end: %+v", s)
+	}
+	if s := step("renew"); s.Plan != "pro" || s.CancelAtPeriodEnd {
+		t.Fatalf("after renewing: %+v", s)
+	}
+	if err := e.sandbox.Do(ctx, subID, "end_period"); err == nil {
+		t.Fatal("the period's end ended a subscription not set to cancel")
+	}
+	step("cancel_at_period_end")
+	if s := step("end_period"); s.Plan != "free" || s.Status != "canceled" {
+		t.Fatalf("after the period's end: %+v", s)
+	}
+}

@@ -34,7 +34,11 @@ button.secondary{background:#fff;color:#635bff}dl{display:grid;grid-template-col
 {{if eq $.Interval "month"}}<form method="post" action="{{$.Base}}/yearly"><button class="secondary" id="yearly">Switch to yearly</button></form>{{else}}<form method="post" action="{{$.Base}}/monthly"><button class="secondary" id="monthly">Switch to monthly</button></form>{{end}}
 {{if eq .Status "past_due"}}<form method="post" action="{{$.Base}}/pay"><button id="pay">Pay the open invoice</button></form>{{else}}<form method="post" action="{{$.Base}}/fail"><button class="secondary" id="fail">Simulate failed payment</button></form>{{end}}
 <form method="post" action="{{$.Base}}/refund"><button class="secondary" id="refund">Refund the latest invoice</button></form>
-<form method="post" action="{{$.Base}}/cancel"><button class="secondary" id="cancel">Cancel subscription</button></form>
+{{if .CancelAtPeriodEnd}}<p id="cancels">Cancels at the end of the period ({{date (index .Items.Data 0).CurrentPeriodEnd}}).</p>
+<form method="post" action="{{$.Base}}/renew"><button id="renew">Renew subscription</button></form>
+<form method="post" action="{{$.Base}}/end_period"><button class="secondary" id="end-period">Simulate the period's end</button></form>
+{{else}}<form method="post" action="{{$.Base}}/cancel_at_period_end"><button class="secondary" id="cancel-at-period-end">Cancel at period end</button></form>{{end}}
+<form method="post" action="{{$.Base}}/cancel"><button class="secondary" id="cancel">Cancel now</button></form>
 {{end}}{{else}}<p>No subscription.</p>{{end}}
 {{with .Error}}<p role="alert">{{.}}</p>{{end}}
 <p><a id="return" href="{{.Return}}">Return to Metriqs</a></p>
@@ -151,9 +155,27 @@ func (s *Sandbox) act(sub *subscription, action string) string {
 	case "cancel":
 		sub.Status = "canceled"
 		s.queue("customer.subscription.deleted", sub)
+	case "cancel_at_period_end", "renew":
+		// Stripe's portal default: the subscription runs (and keeps its plan) to the end of the
+		// period paid for; "renew" takes the cancellation back before then.
+		sub.CancelAtPeriodEnd = action == "cancel_at_period_end"
+		s.queue("customer.subscription.updated", sub)
+	case "end_period":
+		return s.endPeriod(sub)
 	default:
 		return "Unknown action."
 	}
+	return ""
+}
+
+// endPeriod plays the period's end for a subscription set to cancel then (the sandbox has
+// no clock of its own): it ends, as Stripe ends it, with customer.subscription.deleted.
+func (s *Sandbox) endPeriod(sub *subscription) string {
+	if !sub.CancelAtPeriodEnd {
+		return "The subscription is not set to cancel at the period's end."
+	}
+	sub.Status = "canceled"
+	s.queue("customer.subscription.deleted", sub)
 	return ""
 }
 
@@ -166,7 +188,8 @@ func render(w http.ResponseWriter, d pageData) {
 
 func decimal(minor int64) string { return fmt.Sprintf("%d.%02d", minor/100, minor%100) }
 
-// Do applies a portal action ("monthly", "yearly", "fail", "pay", "refund", "cancel") to a
+// Do applies a portal action ("monthly", "yearly", "fail", "pay", "refund", "cancel",
+// "cancel_at_period_end", "renew", "end_period") to a
 // subscription and sends its webhooks, as the portal's buttons do (tests).
 func (s *Sandbox) Do(ctx context.Context, subID, action string) error {
 	err := s.Apply(subID, action)
