@@ -52,11 +52,20 @@ func (s *Service) Deliver(ctx context.Context, body []byte) error {
 	case err != nil:
 		return err
 	case doc.Status == report.Failed:
-		return s.fail(ctx, in.UserID, run, "report_failed", "No source could be read, so nothing was sent.")
+		code, msg := failedReport(doc)
+		return s.fail(ctx, in.UserID, run, code, msg)
 	case doc.Status != report.Ready && doc.Status != report.Partial:
 		return fmt.Errorf("deliver-run %s: report is %s", run.ID, doc.Status) // QStash retries
 	}
 	return s.send(ctx, in.UserID, sc, run, doc)
+}
+
+// failedReport is the run's error code and the owner's explanation for a failed report.
+func failedReport(doc *report.Report) (code, message string) {
+	if doc.ErrorCode == report.ErrCodeTimedOut {
+		return "report_timed_out", "The report could not be generated in time, so nothing was sent."
+	}
+	return "report_failed", "No source could be read, so nothing was sent."
 }
 
 func decodeBody(body []byte) (report.DeliverBody, error) {

@@ -71,8 +71,11 @@ func (s *Service) RepairStuck(ctx context.Context) (int, error) {
 // failStuck fails the given in-flight reports as timed out, in two round trips. It returns
 // each report's status afterwards ("" for one that is gone) and how many it failed.
 func (s *Service) failStuck(ctx context.Context, ids []string) (statuses []string, failed int, err error) {
-	docs, err := s.timedOutDocs(ctx, ids)
+	docs, runs, err := s.timedOutDocs(ctx, ids)
 	if err != nil {
+		return nil, 0, err
+	}
+	if err := s.deliverTimedOut(ctx, runs); err != nil {
 		return nil, 0, err
 	}
 	cmds := make([]*redis.Cmd, len(ids))
@@ -99,27 +102,46 @@ func (s *Service) failStuck(ctx context.Context, ids []string) (statuses []strin
 }
 
 // timedOutDocs reads each report's document and returns it failed as timed out ("" for a
-// report that is gone or cannot be read: the script then only drops it from the set).
-func (s *Service) timedOutDocs(ctx context.Context, ids []string) ([]string, error) {
-	gets := make([]*redis.StringCmd, len(ids))
+// report that is gone or cannot be read: the script then only drops it from the set), and
+// the deliveries of the schedule runs among them.
+func (s *Service) timedOutDocs(ctx context.Context, ids []string) ([]string, []DeliverBody, error) {
+	gets := make([]*redis.SliceCmd, len(ids))
 	_, err := s.st.R.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
-			gets[i] = p.HGet(ctx, s.key(id), "doc")
+			gets[i] = p.HMGet(ctx, s.key(id), "doc", "uid")
 		}
 		return nil
 	})
 	if err != nil && err != redis.Nil {
-		return nil, store.Err(fmt.Errorf("report: read stuck reports: %w", err))
+		return nil, nil, store.Err(fmt.Errorf("report: read stuck reports: %w", err))
 	}
-	out := make([]string, len(ids))
+	out, runs := make([]string, len(ids)), []DeliverBody(nil)
 	for i, g := range gets {
+		raw, _ := g.Val()[0].(string)
 		var doc Report
-		if g.Err() != nil || json.Unmarshal([]byte(g.Val()), &doc) != nil {
+		if g.Err() != nil || json.Unmarshal([]byte(raw), &doc) != nil {
 			continue
+		}
+		if uid, _ := g.Val()[1].(string); doc.RunID != "" {
+			runs = append(runs, DeliverBody{UserID: uid, ScheduleID: doc.ScheduleID, RunID: doc.RunID})
 		}
 		out[i] = s.timedOut(&doc)
 	}
-	return out, nil
+	return out, runs, nil
+}
+
+// deliverTimedOut publishes the deliver-run of each schedule run whose report is about to be
+// failed as timed out: its generate-report died, so nothing else would, and the run would
+// stay generating with the owner never told. Published before the report is failed, so a
+// repair that dies in between repairs (and publishes) again; a delivery that comes first
+// finds the report unfinished and is retried by QStash until it is failed.
+func (s *Service) deliverTimedOut(ctx context.Context, runs []DeliverBody) error {
+	for _, b := range runs {
+		if _, err := s.pub.Publish(ctx, JobDeliverRun, b, jobs.DeduplicationID("deliver-"+b.RunID), jobs.Retries(Retries)); err != nil {
+			return fmt.Errorf("report: publish the delivery of timed-out run %s: %w", b.RunID, err)
+		}
+	}
+	return nil
 }
 
 // timedOut is doc failed as timed out, encoded.
