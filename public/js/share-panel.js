@@ -6,6 +6,7 @@ import { get, post, del } from './api.js';
 import { h, replace, notice, copyText, confirmDialog } from './dom.js';
 import { onSubmit } from './forms.js';
 import { dateTime } from './format.js';
+import { showLimit } from './plan-limit.js';
 
 const EXPIRIES = [['', 'Never'], ['1', 'In 1 day'], ['7', 'In 7 days'], ['30', 'In 30 days'], ['90', 'In 90 days']];
 
@@ -26,12 +27,22 @@ export function sharePanel(reportId) {
     const body = { report_id: reportId };
     if (v.expires) body.expires_at = new Date(Date.now() + Number(v.expires) * 86_400_000).toISOString();
     if (v.password) body.password = v.password;
-    const link = await post('/api/shares', body);
+    let link;
+    try {
+      link = await post('/api/shares', body);
+    } catch (err) {
+      // A 402 means the page's count was stale (a link made elsewhere): show the message
+      // (onSubmit does) and the limit as it is now.
+      if (err.code === 'plan_limit') refresh();
+      throw err;
+    }
     form.reset();
     replace(created, createdBox(link));
-    await loadList(reportId, list);
+    refresh(); // not awaited: onSubmit re-enables the button when this handler returns
   });
-  loadList(reportId, list);
+  // refresh reloads the links and the "N of M share links" note; a revoke calls it too.
+  const refresh = () => loadList(reportId, list, refresh).then(() => showLimit(form, 'share_links', 'share links'));
+  refresh();
   return h('section', { class: 'section share-panel no-print', 'aria-labelledby': 'share-heading' },
     h('div', { class: 'section-head' }, h('h2', { id: 'share-heading' }, 'Share')),
     h('p', { class: 'muted' }, 'Anyone with a link sees this report, read-only, without an account — failed sections included. Revoke a link to end it at once.'),
@@ -51,7 +62,7 @@ function createdBox(link) {
       } }, 'Copy'), ' ', status));
 }
 
-async function loadList(reportId, box) {
+async function loadList(reportId, box, refresh) {
   let shares;
   try {
     ({ shares } = await get(`/api/shares?report_id=${encodeURIComponent(reportId)}`));
@@ -76,12 +87,12 @@ async function loadList(reportId, box) {
       h('td', { 'data-label': 'Views', class: 'num', dataset: { views: s.views } }, String(s.views)),
       h('td', { class: 'actions' }, h('button', {
         type: 'button', class: 'btn btn-small btn-quiet btn-danger-quiet', 'aria-label': `Revoke the link created ${dateTime(s.created_at)}`,
-        dataset: { action: 'revoke' }, onclick: () => revoke(reportId, s, box),
+        dataset: { action: 'revoke' }, onclick: () => revoke(s, box, refresh),
       }, 'Revoke'))))),
   ))));
 }
 
-async function revoke(reportId, s, box) {
+async function revoke(s, box, refresh) {
   const ok = await confirmDialog({ title: 'Revoke this link?', body: 'Anyone who has it will no longer see the report. This cannot be undone.', confirm: 'Revoke link', danger: true });
   if (!ok) return;
   try {
@@ -90,5 +101,5 @@ async function revoke(reportId, s, box) {
     box.prepend(notice('error', err.message));
     return;
   }
-  await loadList(reportId, box);
+  await refresh();
 }

@@ -8,6 +8,7 @@ import { get, post, isMissingEndpoint } from '../api.js';
 import { $, h, replace, notice, confirmDialog } from '../dom.js';
 import { dateTime, statusLabel, providerName, providerMark } from '../format.js';
 import { chooser } from '../choices.js';
+import { planLimit, limitNote } from '../plan-limit.js';
 
 await startApp();
 
@@ -68,6 +69,19 @@ async function load() {
     return;
   }
   replace(list, h('ul', { class: 'integration-list' }, integrations.map(card)));
+  await showIntegrationsLimit();
+}
+
+// showIntegrationsLimit says "N of M integrations" above the list and, at the limit, disables
+// the connect buttons of providers not connected yet. Reconnect stays: the provider's record
+// exists, so the API counts it as a reconnect, and a broken one must stay fixable.
+async function showIntegrationsLimit() {
+  const l = await planLimit('integrations');
+  if (!l) return;
+  const el = limitNote('integrations', 'integrations', l);
+  if (!el.isConnected) list.before(el);
+  const buttons = list.querySelectorAll('[data-status]:not([data-status="needs_reauth"]) [data-action^="connect"]');
+  for (const b of buttons) b.disabled = l.full;
 }
 
 function card(it) {
@@ -153,6 +167,8 @@ async function connect(it, name, button, mode) {
     button.disabled = false;
     button.textContent = label;
     replace(flash, notice('error', err.message));
+    // The page's count was stale (connected elsewhere): show the limit as it is now.
+    if (err.code === 'plan_limit') showIntegrationsLimit();
   }
 }
 

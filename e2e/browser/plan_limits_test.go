@@ -1,0 +1,132 @@
+package browser
+
+import (
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/trymetriqs/metriqs/lib/devserver/devtest"
+	"github.com/trymetriqs/metriqs/lib/plan"
+)
+
+// The integrations page says "N of M integrations" before the limit is hit. At the Free
+// plan's limit the connect buttons of providers not connected yet are disabled and a
+// reconnect stays enabled; a connect that still meets the 402 (the count changed in another
+// tab) shows the API's message and the limit as it is now. The integrations and usage are
+// fixtures: the local server can connect only the demo provider.
+func TestIntegrationsLimitShownBeforeHit(t *testing.T) {
+	t.Parallel()
+	a := newAccount(t)
+	p := openTab(t)
+	p.adopt(a)
+	free := plan.Default()
+	var mu sync.Mutex
+	used := free.Limits.Integrations - 1
+	p.Intercept("*/api/*", func(method string, u *url.URL, _ string) *reply {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case method == "GET" && u.Path == "/api/integrations":
+			return jsonReply(200, map[string]any{"integrations": []map[string]any{
+				{"provider": "demo", "name": "Demo", "status": "connected", "chooses": ""},
+				{"provider": "github", "name": "GitHub", "status": "needs_reauth", "chooses": ""},
+				{"provider": "stripe", "name": "Stripe", "status": "not_connected", "test_mode": true},
+			}})
+		case method == "GET" && u.Path == "/api/billing":
+			return jsonReply(200, map[string]any{"plan": free.ID, "plan_name": free.Name, "limits": free.Limits,
+				"usage": map[string]int{"integrations": used}, "plans": []any{}, "invoices": []any{}})
+		case method == "POST" && u.Path == "/api/integrations/connect":
+			return jsonReply(402, map[string]any{"error": map[string]string{"code": "plan_limit", "field": "integrations",
+				"message": "Your Free plan allows 2 connected integrations. Upgrade to Pro in Settings › Billing for up to 10."}})
+		}
+		return nil
+	})
+	p.Visit("/app/integrations")
+	p.WaitFor("the limit note", `document.querySelector('#limit-integrations')?.dataset.full === 'false'`)
+	if got := p.Text("#limit-integrations"); !strings.Contains(got, "1 of 2 integrations on the Free plan") {
+		t.Fatalf("below the limit: %q", got)
+	}
+	wantDisabled(t, p, `[data-provider=stripe] [data-action=connect]`, false)
+
+	mu.Lock()
+	used = free.Limits.Integrations // connected in another tab
+	mu.Unlock()
+	p.Click(`[data-provider=stripe] [data-action=connect]`)
+	p.WaitFor("the 402's message", `document.querySelector('#flash')?.textContent.includes("allows 2 connected integrations")`)
+	p.WaitFor("the limit note at the limit", `document.querySelector('#limit-integrations')?.dataset.full === 'true'`)
+	atLimit(t, p)
+
+	p.Visit("/app/integrations") // at the limit from the start
+	p.WaitFor("the limit note at the limit", `document.querySelector('#limit-integrations')?.dataset.full === 'true'`)
+	atLimit(t, p)
+	p.A11y()
+}
+
+// atLimit checks the integrations page at the Free plan's limit.
+func atLimit(t *testing.T, p *Tab) {
+	t.Helper()
+	if got := p.Text("#limit-integrations"); !strings.Contains(got, "2 of 2 integrations on the Free plan — upgrade in Settings › Billing") ||
+		p.Count(`#limit-integrations a[href="/app/settings#billing"]`) != 1 {
+		t.Fatalf("at the limit: %q", got)
+	}
+	wantDisabled(t, p, `[data-provider=stripe] [data-action=connect]`, true)
+	wantDisabled(t, p, `[data-provider=stripe] [data-action=connect-test]`, true)
+	wantDisabled(t, p, `[data-provider=github] [data-action=connect]`, false) // reconnect
+}
+
+func wantDisabled(t *testing.T, p *Tab, sel string, want bool) {
+	t.Helper()
+	if got := Eval[bool](p, `document.querySelector('`+sel+`').disabled`); got != want {
+		t.Fatalf("%s disabled %v, want %v", sel, got, want)
+	}
+}
+
+// The report page's Share panel on the Free plan, against the local server: "2 of 3 share
+// links" with Create enabled; a link made elsewhere takes the last place, so the click meets
+// the 402, whose message is shown, and the panel then says "3 of 3" with Create disabled;
+// revoking a link enables it again.
+func TestShareLinksLimitShownBeforeHit(t *testing.T) {
+	t.Parallel()
+	a := newAccount(t)
+	p := openTab(t)
+	p.adopt(a)
+	p.Visit("/app/integrations")
+	p.Click(`[data-provider="demo"] [data-action="connect"]`)
+	p.WaitPath("the sandbox's consent page", func(s string) bool { return strings.HasPrefix(s, "/api/sandbox/") })
+	p.Click(`button[value="allow"]`)
+	p.WaitVisible(`[data-provider="demo"][data-status="connected"]`)
+	p.Visit("/app")
+	p.Click("#new-report input[value=last_7_days]")
+	p.Click("#new-report button[type=submit]")
+	report := strings.TrimPrefix(p.WaitPath("the new report", func(s string) bool { return strings.HasPrefix(s, "/app/reports/") }), "/app/reports/")
+	p.WaitVisible(".kpi")
+	free := plan.Default().Limits.ShareLinks
+	for range free - 1 {
+		devtest.Want(t, a.HTTP.Do("POST", "/api/shares", map[string]any{"report_id": report}), 201, "")
+	}
+	p.Visit("/app/reports/" + report)
+	p.WaitFor("the limit note", `document.querySelector('#limit-share_links')?.dataset.full === 'false'`)
+	if got := p.Text("#limit-share_links"); !strings.Contains(got, "2 of 3 share links on the Free plan") {
+		t.Fatalf("below the limit: %q", got)
+	}
+	wantDisabled(t, p, "#share-form button[type=submit]", false)
+
+	devtest.Want(t, a.HTTP.Do("POST", "/api/shares", map[string]any{"report_id": report}), 201, "") // another tab
+	p.Click("#share-form button[type=submit]")
+	p.WaitFor("the 402's message", `document.querySelector('#share-form .form-error')?.textContent.includes('3 share links')`)
+	p.WaitFor("the limit note at the limit", `document.querySelector('#limit-share_links')?.dataset.full === 'true'`)
+	if got := p.Text("#limit-share_links"); !strings.Contains(got, "3 of 3 share links on the Free plan — upgrade in Settings › Billing") {
+		t.Fatalf("at the limit: %q", got)
+	}
+	wantDisabled(t, p, "#share-form button[type=submit]", true)
+	if n := p.Count("#share-list tr[data-share]"); n != free {
+		t.Fatalf("%d links listed, want %d", n, free)
+	}
+
+	p.Click(`#share-list [data-action="revoke"]`)
+	p.WaitVisible("dialog[open]")
+	p.Click("dialog[open] button[value=yes]")
+	p.WaitFor("room again", `document.querySelector('#limit-share_links')?.dataset.full === 'false'`)
+	wantDisabled(t, p, "#share-form button[type=submit]", false)
+}
