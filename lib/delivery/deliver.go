@@ -151,19 +151,34 @@ func (s *Service) recipients(ctx context.Context, uid string, sc *schedule.Sched
 	if run.Test {
 		addrs = []string{email}
 	}
-	unsub, err := s.st.R.HGetAll(ctx, s.unsubKey(uid, sc.ID)).Result()
+	unsub, err := s.unsubscribedSet(ctx, uid, sc.ID)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Recipient, 0, len(addrs))
 	for _, a := range addrs {
-		r := Recipient{Email: a, Owner: a == owner || sc.IsOwner(a), Key: messageKey(sc.ID, run, doc, a, 0)}
-		if _, ok := unsub[a]; ok {
+		r := Recipient{Email: a, Owner: schedule.AddressKey(a) == schedule.AddressKey(owner) || sc.IsOwner(a), Key: messageKey(sc.ID, run, doc, a, 0)}
+		if unsub[schedule.AddressKey(a)] {
 			r.Status = StatusUnsubscribed
 		}
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// unsubscribedSet is the addresses that left schedule sid, in lib/schedule's canonical
+// form: an address unsubscribed as Bob@example.com stays unsubscribed when the owner
+// re-adds it as bob@example.com, since the schedule takes both for one mailbox.
+func (s *Service) unsubscribedSet(ctx context.Context, uid, sid string) (map[string]bool, error) {
+	all, err := s.st.R.HKeys(ctx, s.unsubKey(uid, sid)).Result()
+	if err != nil {
+		return nil, store.Err(err)
+	}
+	set := make(map[string]bool, len(all))
+	for _, a := range all {
+		set[schedule.AddressKey(a)] = true
+	}
+	return set, nil
 }
 
 // messageKey is the idempotency key of one recipient's e-mail: (schedule, period, recipient)
@@ -221,8 +236,11 @@ func (s *Service) enqueue(ctx context.Context, uid string, sc *schedule.Schedule
 		return err
 	}
 	data := map[string]string{
-		"report_id": doc.ID, "run_id": run.ID, "schedule_id": sc.ID, "csv": "1",
+		"report_id": doc.ID, "run_id": run.ID, "schedule_id": sc.ID,
 		"unsubscribe": s.appURL + UnsubscribePath + "?token=" + token,
+	}
+	if sc.AttachCSV {
+		data["csv"] = "1"
 	}
 	if run.Test {
 		data["test"] = "1"

@@ -20,6 +20,7 @@ type Patch struct {
 	Recipients       *[]string       `json:"recipients"`
 	Paused           *bool           `json:"paused"`
 	OnNeedsReconnect *string         `json:"on_needs_reconnect"`
+	AttachCSV        *bool           `json:"attach_csv"`
 }
 
 // editAttempts bounds how often an edit re-reads a schedule that others changed under it.
@@ -71,6 +72,7 @@ func (s *Service) apply(cur *Schedule, p Patch, owner Owner, lim Limits) (*Sched
 	now := s.now()
 	next.ID, next.CreatedAt, next.UpdatedAt = cur.ID, cur.CreatedAt, now.UTC().Truncate(time.Second)
 	next.Recipients, next.Added, next.Paused, next.NextRunAt = cur.Recipients, cur.Added, cur.Paused, cur.NextRunAt
+	next.AttachCSV = *pick(&cur.AttachCSV, p.AttachCSV)
 	next.resolveOwner(owner)
 	next.OnNeedsReconnect, err = reconnectRule(cur.OnNeedsReconnect, p.OnNeedsReconnect)
 	if err != nil {

@@ -44,7 +44,11 @@ func normalizeAddress(raw string) (string, error) {
 // sameAddress says whether two canonical addresses are one mailbox for our purposes: local
 // parts compared without case too, since real providers ignore it and two entries differing
 // only in case would send twice.
-func sameAddress(a, b string) bool { return strings.EqualFold(a, b) }
+func sameAddress(a, b string) bool { return AddressKey(a) == AddressKey(b) }
+
+// AddressKey is the form in which addresses that sameAddress takes for one mailbox are
+// equal: for sets and map keys of addresses (delivery's unsubscribed list).
+func AddressKey(addr string) string { return strings.ToLower(addr) }
 
 // normalizeRecipients checks a recipients list: at least one, duplicates dropped, at most
 // besides the owner's address (lim.Recipients).

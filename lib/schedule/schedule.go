@@ -56,10 +56,13 @@ type Schedule struct {
 	Paused bool `json:"paused"`
 	// OnNeedsReconnect is what a run does when a source needs reconnecting: SendAnyway
 	// (the default; the missing sections are labelled) or Hold (no e-mail until reconnected).
-	OnNeedsReconnect string    `json:"on_needs_reconnect"`
-	NextRunAt        time.Time `json:"next_run_at"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at,omitempty"`
+	OnNeedsReconnect string `json:"on_needs_reconnect"`
+	// AttachCSV: each report e-mail carries the report's CSV. On unless turned off; a
+	// schedule stored before the field existed reads as on (decode), as it always was.
+	AttachCSV bool      `json:"attach_csv"`
+	NextRunAt time.Time `json:"next_run_at"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
 }
 
 // Added records who put an address on a schedule, for the "who added you" line of that
@@ -96,6 +99,8 @@ type Input struct {
 	Paused     bool     `json:"paused"`
 	// OnNeedsReconnect is optional: SendAnyway unless given.
 	OnNeedsReconnect string `json:"on_needs_reconnect"`
+	// AttachCSV is optional: true unless given.
+	AttachCSV *bool `json:"attach_csv"`
 }
 
 // Service stores schedules and runs the tick.
@@ -219,7 +224,7 @@ func (s *Service) newSchedule(in Input, owner Owner, defaultTZ string, lim Limit
 		return nil, nil, err
 	}
 	now := s.now()
-	sc.ID, sc.Paused = ids.New(), in.Paused
+	sc.ID, sc.Paused, sc.AttachCSV = ids.New(), in.Paused, in.AttachCSV == nil || *in.AttachCSV
 	sc.CreatedAt = now.UTC().Truncate(time.Second)
 	if !sc.Paused {
 		sc.NextRunAt = sc.Next(now)
@@ -442,7 +447,7 @@ func (s *Service) getRaw(ctx context.Context, userID, id string) (string, *Sched
 
 // decode reads a stored schedule, filling what schedules stored before a field existed lack.
 func decode(raw string) (*Schedule, error) {
-	var sc Schedule
+	sc := Schedule{AttachCSV: true} // json leaves it alone when the stored value lacks it
 	if err := json.Unmarshal([]byte(raw), &sc); err != nil {
 		return nil, fmt.Errorf("schedule: decode: %w", err)
 	}
