@@ -161,6 +161,7 @@ function toggleEdit(box, sc, user, reload, status) {
     const body = {
       cadence: v.cadence, hour: Number(v.hour), timezone: v.timezone, compare: v.compare, on_needs_reconnect: v.on_needs_reconnect,
       recipients: v.recipients.split(/[\s,;]+/).filter(Boolean),
+      attach_csv: form.elements.attach_csv.checked,
     };
     if (v.cadence === 'weekly') body.weekday = Number(v.weekday);
     else body.day = Number(v.day);
@@ -187,6 +188,8 @@ function editForm(sc) {
       sel('timezone', 'Time zone', zonesWith(sc.timezone).map((z) => opt(z, z.replaceAll('_', ' '), sc.timezone))),
       sel('compare', 'Compared with', [opt('previous_period', 'The period before', sc.compare), opt('previous_year', 'The same days a year earlier', sc.compare)]),
       sel('on_needs_reconnect', 'When a source needs reconnecting', [opt('send', 'Send what is there, labelled', sc.on_needs_reconnect), opt('hold', 'Hold the run until reconnected', sc.on_needs_reconnect)])),
+    h('div', { class: 'field' }, h('label', { for: `${sc.id}-attach_csv` },
+      h('input', { type: 'checkbox', id: `${sc.id}-attach_csv`, name: 'attach_csv', checked: sc.attach_csv !== false }), ' Attach the CSV to each e-mail')),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save changes')));
   const sync = () => {
     const weekly = form.elements.cadence.value === 'weekly';

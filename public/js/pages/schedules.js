@@ -17,7 +17,7 @@ const list = $('#schedules');
 
 fillSelects();
 onSubmit(form, 'Creating…', async (v) => {
-  const body = { cadence: v.cadence, hour: Number(v.hour), timezone: v.timezone, compare: v.compare || 'previous_period' };
+  const body = { cadence: v.cadence, hour: Number(v.hour), timezone: v.timezone, compare: v.compare || 'previous_period', attach_csv: form.elements.attach_csv.checked };
   if (v.cadence === 'weekly') body.weekday = Number(v.weekday);
   else body.day = Number(v.day);
   const to = (v.recipients || '').split(/[\s,;]+/).filter(Boolean);
