@@ -438,8 +438,8 @@ func TestSchedulesPage(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	want := []string{
-		`{"cadence":"weekly","hour":8,"timezone":"Europe/Paris","compare":"previous_period","weekday":1}`,
-		`{"cadence":"monthly","hour":8,"timezone":"Europe/Paris","compare":"previous_period","day":31}`,
+		`{"cadence":"weekly","hour":8,"timezone":"Europe/Paris","compare":"previous_period","attach_csv":true,"weekday":1}`,
+		`{"cadence":"monthly","hour":8,"timezone":"Europe/Paris","compare":"previous_period","attach_csv":true,"day":31}`,
 		`DELETE id=s0`,
 	}
 	if strings.Join(sent, "\n") != strings.Join(want, "\n") {
