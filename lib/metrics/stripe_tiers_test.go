@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 )
 
@@ -52,13 +53,19 @@ func TestStripeMRRTieredPrices(t *testing.T) {
 	subs := []map[string]any{sub("sub_g", tiered("price_grad", "graduated", "month", 15)), sub("sub_v", tiered("price_vol", "volume", "year", 30))}
 	tiers := `"tiers": [{"up_to": 10, "unit_amount": 500, "unit_amount_decimal": "500", "flat_amount": 2000, "flat_amount_decimal": "2000"},
 		{"up_to": null, "unit_amount": 400, "unit_amount_decimal": "400", "flat_amount": null, "flat_amount_decimal": null}]`
-	var priceReads []string
+	// The fetcher reads both prices in parallel, so the fake's handler runs concurrently.
+	var (
+		mu         sync.Mutex
+		priceReads []string
+	)
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request, _ map[string]any) {
 		switch r.URL.Path {
 		case "/v1/subscriptions":
 			serveStripeList(t, w, r, subs)
 		case "/v1/prices/price_grad", "/v1/prices/price_vol":
+			mu.Lock()
 			priceReads = append(priceReads, r.URL.Path+"?"+r.URL.RawQuery)
+			mu.Unlock()
 			mode := map[string]string{"/v1/prices/price_grad": "graduated", "/v1/prices/price_vol": "volume"}[r.URL.Path]
 			reply(w, 200, `{"id": "x", "object": "price", "billing_scheme": "tiered", "tiers_mode": "`+mode+`", "currency": "usd", "unit_amount": null, `+tiers+`}`)
 		default:
