@@ -2,7 +2,6 @@ package stripeapi
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 )
@@ -172,11 +171,14 @@ func (c *Client) CreditNote(ctx context.Context, id string) (*CreditNote, error)
 	return &cn, c.get(ctx, "/v1/credit_notes/"+url.PathEscape(id), nil, &cn)
 }
 
-// Cancel ends a subscription at once; one that is already over, or gone, is done.
+// Cancel ends a subscription at once; one that is already over is done. Stripe answers the
+// cancellation of a canceled subscription as if it did not exist: 404, invalid_request_error,
+// code resource_missing, "No such subscription" (a canceled subscription counts as deleted;
+// stripe/stripe-go#1887). Only that answer is done: a 404 without the code is a wrong URL
+// (STRIPE_API_URL, a proxy), after which the subscription may still bill.
 func (c *Client) Cancel(ctx context.Context, id string) error {
 	_, err := c.CancelSubscription(ctx, id)
-	var e *Error
-	if NotFound(err) || errors.As(err, &e) && e.Code == "subscription_canceled" {
+	if Missing(err) {
 		return nil
 	}
 	return err

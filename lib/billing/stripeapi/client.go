@@ -58,10 +58,17 @@ func (e *Error) Error() string {
 // the call may be retried, and a caller answers 502/503 rather than 500.
 var ErrUnreachable = errors.New("stripe: unreachable")
 
-// NotFound reports whether err is Stripe's 404 (resource_missing).
+// NotFound reports whether err is a 404 from Stripe.
 func NotFound(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Status == http.StatusNotFound
+}
+
+// Missing reports whether err is Stripe saying the object does not exist (404 with code
+// resource_missing), as opposed to any 404, which an unknown path also gets.
+func Missing(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusNotFound && e.Code == "resource_missing"
 }
 
 // post sends form to path with an idempotency key, so that a retried call (ours, or a

@@ -91,3 +91,56 @@ func TestHeadersAndErrors(t *testing.T) {
 		t.Errorf("closed server: %v", err)
 	}
 }
+
+// Stripe answers the cancellation of a subscription that is already canceled with 404
+// resource_missing ("No such subscription", stripe/stripe-go#1887): that is done. Any other
+// refusal — a 404 without the code, which a wrong path gets, or a 400 — is not, or an account
+// deletion would go on while the subscription may still bill.
+func TestCancelAlreadyEnded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodDelete {
+			t.Errorf("%s %s", r.Method, r.URL.Path)
+		}
+		switch r.URL.Path {
+		case "/v1/subscriptions/sub_ended":
+			w.WriteHeader(404)
+			w.Write([]byte(`{"error":{"code":"resource_missing","doc_url":"https://stripe.com/docs/error-codes/resource-missing","message":"No such subscription: 'sub_ended'","param":"id","type":"invalid_request_error"}}`))
+		case "/v1/subscriptions/sub_refused":
+			w.WriteHeader(400)
+			w.Write([]byte(`{"error":{"code":"subscription_canceled","message":"refused","type":"invalid_request_error"}}`))
+		default:
+			w.WriteHeader(404)
+			w.Write([]byte(`{"error":{"message":"Unrecognized request URL (DELETE: ` + r.URL.Path + `).","type":"invalid_request_error"}}`))
+		}
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	c := New("sk_test_c", srv.URL)
+	if err := c.Cancel(ctx, "sub_ended"); err != nil {
+		t.Errorf("already canceled: %v, want done", err)
+	}
+	if err := c.Cancel(ctx, "sub_refused"); err == nil {
+		t.Error("a 400 counted as cancelled")
+	}
+	if err := New("sk_test_c", srv.URL+"/wrong").Cancel(ctx, "sub_1"); err == nil {
+		t.Error("a 404 without resource_missing (a wrong URL) counted as cancelled")
+	}
+}
+
+// Against stripe-mock: a cancellation is accepted, and a path Stripe does not have is a 404
+// that Cancel does not take for "already over".
+func TestCancelAgainstStripeMock(t *testing.T) {
+	c := mock(t)
+	ctx := context.Background()
+	if err := c.Cancel(ctx, "sub_1"); err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
+	wrong := New("sk_test_123", os.Getenv("STRIPE_MOCK_URL")+"/v0")
+	_, err := wrong.CancelSubscription(ctx, "sub_1")
+	if !NotFound(err) {
+		t.Fatalf("unknown path: %v, want a 404", err)
+	}
+	if err := wrong.Cancel(ctx, "sub_1"); err == nil {
+		t.Fatal("a 404 for an unknown path counted as cancelled")
+	}
+}

@@ -164,14 +164,13 @@ func (s *Sandbox) getSubscription(r *http.Request) (any, *apiError) {
 	return sub, nil
 }
 
-// cancelSubscription ends it at once, as DELETE /v1/subscriptions/{id} does.
+// cancelSubscription ends it at once, as DELETE /v1/subscriptions/{id} does. A canceled
+// subscription gets Stripe's answer for it: 404 resource_missing, as if it did not exist
+// (it can still be read with GET).
 func (s *Sandbox) cancelSubscription(r *http.Request) (any, *apiError) {
 	sub := s.subs[r.PathValue("id")]
-	if sub == nil {
+	if sub == nil || sub.Status == "canceled" {
 		return nil, missing("subscription", r.PathValue("id"))
-	}
-	if sub.Status == "canceled" {
-		return nil, &apiError{http.StatusBadRequest, "invalid_request_error", "subscription_canceled", "This subscription is already canceled."}
 	}
 	sub.Status = "canceled"
 	s.queue("customer.subscription.deleted", sub)
