@@ -96,6 +96,8 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	w, done := gzipResponses(w, r)
+	defer done()
 	s.route(w, r, raw)
 }
 

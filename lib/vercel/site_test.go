@@ -313,3 +313,57 @@ func TestStaticGzip(t *testing.T) {
 		}
 	}
 }
+
+// What a function answers goes out gzipped too, as Vercel's CDN compresses every text
+// response (vercel.com/docs/compression), also behind a rewrite; a client that does not ask,
+// a HEAD, a 204 and a body the function encoded itself pass as they are.
+func TestFunctionResponsesGzip(t *testing.T) {
+	body := strings.Repeat(`{"metric":"sessions","value":12345},`, 100)
+	cfg, _ := Parse([]byte(siteConfig))
+	rt, err := NewRouter([]Route{
+		{Path: "/api/echo", Handler: func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Query().Get("as") {
+			case "encoded":
+				w.Header().Set("Content-Encoding", "br")
+			case "empty":
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, body)
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSite(cfg, fstest.MapFS{}, rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(method, target, accept string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, target, nil)
+		req.Header.Set("Accept-Encoding", accept)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		return rec
+	}
+	for _, target := range []string{"/api/echo", "/q/1"} {
+		rec := get(http.MethodGet, target, "gzip, deflate, br")
+		if rec.Header().Get("Content-Encoding") != "gzip" || rec.Header().Get("Vary") != "Accept-Encoding" || rec.Body.Len() >= len(body)/4 {
+			t.Fatalf("%s: %d %v, %d bytes of %d", target, rec.Code, rec.Header(), rec.Body.Len(), len(body))
+		}
+		zr, err := gzip.NewReader(rec.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := io.ReadAll(zr); string(got) != body {
+			t.Fatalf("%s: gunzipped body is not the function's", target)
+		}
+	}
+	for _, c := range [][3]string{{"GET", "/api/echo", ""}, {"HEAD", "/api/echo", "gzip"}, {"GET", "/api/echo?as=empty", "gzip"}, {"GET", "/api/echo?as=encoded", "gzip"}} {
+		rec := get(c[0], c[1], c[2])
+		if enc := rec.Header().Get("Content-Encoding"); enc == "gzip" || (c[0] == "GET" && rec.Code == 200 && rec.Body.String() != body) {
+			t.Errorf("%v: %d, encoding %q, %d bytes", c, rec.Code, enc, rec.Body.Len())
+		}
+	}
+}

@@ -91,9 +91,13 @@ func compressed(h http.Header, r *http.Request, name string, data []byte) []byte
 	return buf.Bytes()
 }
 
-// compressible are the text types; images and fonts are compressed already.
-func compressible(name string) bool {
-	ct := contentType(name)
+// compressible are the text files; images and fonts are compressed already.
+func compressible(name string) bool { return compressibleType(contentType(name)) }
+
+// compressibleType reports whether a Content-Type is text (JSON, XML and JavaScript
+// included), which Vercel's CDN compresses.
+func compressibleType(ct string) bool {
+	ct, _, _ = strings.Cut(strings.ToLower(ct), ";")
 	return strings.HasPrefix(ct, "text/") || strings.Contains(ct, "json") ||
 		strings.Contains(ct, "xml") || strings.HasSuffix(ct, "javascript")
 }
