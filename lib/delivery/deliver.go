@@ -250,27 +250,40 @@ func (s *Service) enqueue(ctx context.Context, uid string, sc *schedule.Schedule
 		data["reconnect"] = s.appURL + "/app/integrations"
 	} else {
 		data["role"], data["link"] = "guest", run.ShareURL
-		if err := s.introduce(ctx, uid, sc, r.Email, data); err != nil {
+		if err := s.introduce(ctx, uid, sc, run, doc, r.Email, data); err != nil {
 			return err
 		}
 	}
 	return s.mail.Enqueue(ctx, mail.Message{Key: r.Key, UserID: uid, To: r.Email, From: mail.FromReports, Kind: KindReport, Data: data})
 }
 
-// introduce adds "who added you" to a recipient's first report of this schedule.
-func (s *Service) introduce(ctx context.Context, uid string, sc *schedule.Schedule, addr string, data map[string]string) error {
-	var first *redis.IntCmd
-	_, err := s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		first = p.SAdd(ctx, s.introKey(uid, sc.ID), addr)
-		s.st.Own(ctx, p, uid, s.introKey(uid, sc.ID))
-		return nil
-	})
+// introduce adds "who added you" to a recipient's first report of this schedule. The first
+// e-mail is decided once and recorded (introScript): a deliver-run that dies after the
+// decision and before its enqueue is retried with the same message, which finds itself
+// recorded and carries the line again; lib/mail sends that message once. A re-send of the
+// first message (it failed or bounced) carries it too: it is judged by its first key.
+func (s *Service) introduce(ctx context.Context, uid string, sc *schedule.Schedule, run *Run, doc *report.Report, addr string, data map[string]string) error {
+	keys := []string{s.introKey(uid, sc.ID), s.introducedKey(uid, sc.ID), s.st.IndexKey(uid)}
+	first, err := introScript.Run(ctx, s.st.R, keys, schedule.AddressKey(addr), addr, messageKey(sc.ID, run, doc, addr, 0)).Int()
 	if err != nil {
-		return store.Err(err)
+		return store.Err(fmt.Errorf("delivery: introduce: %w", err))
 	}
-	if first.Val() == 1 {
+	if first == 1 {
 		by := sc.Added[addr]
 		data["added_by"], data["added_by_name"] = by.By, by.Name
 	}
 	return nil
 }
+
+// introScript claims the introduction of address ARGV[1] for message ARGV[3] in the hash
+// KEYS[1] (address → the message that introduces it) unless another message has it, and
+// answers 1 when ARGV[3] is that message. KEYS[2] is the set of addresses introduced before
+// the decision was recorded (raw, ARGV[2]): they were introduced already. KEYS[3] is the
+// user's index.
+var introScript = redis.NewScript(`
+if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 then return 0 end
+redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3])
+redis.call('SADD', KEYS[3], KEYS[1])
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[3] then return 1 end
+return 0
+`)

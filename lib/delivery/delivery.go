@@ -107,7 +107,13 @@ func (s *Service) orderKey(uid, sid string) string {
 func (s *Service) unsubKey(uid, sid string) string {
 	return s.st.Key("user", uid, "schedule", sid, "unsubscribed")
 }
+
+// introKey is the hash address → the message that introduced it ("who added you");
+// introducedKey the set of addresses introduced before that was recorded (read only).
 func (s *Service) introKey(uid, sid string) string {
+	return s.st.Key("user", uid, "schedule", sid, "introductions")
+}
+func (s *Service) introducedKey(uid, sid string) string {
 	return s.st.Key("user", uid, "schedule", sid, "introduced")
 }
 func (s *Service) tokenKey(hash string) string { return s.st.Key("unsub", hash) }
