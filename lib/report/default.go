@@ -2,38 +2,22 @@ package report
 
 import (
 	"context"
-	"github.com/trymetriqs/metriqs/lib/lazy"
 	"time"
 
 	"github.com/trymetriqs/metriqs/lib/account"
-	"github.com/trymetriqs/metriqs/lib/config"
-	"github.com/trymetriqs/metriqs/lib/integration"
-	"github.com/trymetriqs/metriqs/lib/jobs"
+	"github.com/trymetriqs/metriqs/lib/deps"
+	"github.com/trymetriqs/metriqs/lib/lazy"
 	"github.com/trymetriqs/metriqs/lib/metrics"
 	"github.com/trymetriqs/metriqs/lib/period"
-	"github.com/trymetriqs/metriqs/lib/problem"
 	"github.com/trymetriqs/metriqs/lib/ratelimit"
-	"github.com/trymetriqs/metriqs/lib/store"
 )
 
 var instance = lazy.New(func() (*Service, error) {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		return nil, problem.Internal(err)
-	}
-	st, err := store.Default()
+	c, err := deps.Load()
 	if err != nil {
 		return nil, err
 	}
-	conns, err := integration.Default()
-	if err != nil {
-		return nil, err
-	}
-	pub, err := jobs.Default()
-	if err != nil {
-		return nil, err
-	}
-	return New(st, conns, metrics.Fetchers(cfg.AppURL), pub, time.Now), nil
+	return New(c.Store, c.Conns, metrics.Fetchers(c.Config.AppURL), c.Pub, time.Now), nil
 })
 
 // Default is the function instance's Service: the store, the user's integrations, the
