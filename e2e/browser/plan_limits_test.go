@@ -130,3 +130,102 @@ func TestShareLinksLimitShownBeforeHit(t *testing.T) {
 	p.WaitFor("room again", `document.querySelector('#limit-share_links')?.dataset.full === 'false'`)
 	wantDisabled(t, p, "#share-form button[type=submit]", false)
 }
+
+// The schedules page counts the recipients typed against the plan's recipients per schedule
+// before anything is sent, as the API counts them (each address once, the owner's not at
+// all): "3 of 3 other addresses on the Free plan" keeps Create enabled, a fourth disables it
+// and says how to get room. The card's edit form does the same, the owner's address in it
+// not counting. Against the local server: the limits are GET /api/billing's.
+func TestRecipientsLimitShownBeforeHit(t *testing.T) {
+	t.Parallel()
+	a := newAccount(t)
+	devtest.Want(t, a.HTTP.Do("POST", "/api/schedules", map[string]any{"cadence": "weekly", "weekday": 1, "hour": 9, "timezone": "UTC"}), 201, "")
+	p := openTab(t)
+	p.adopt(a)
+	max := plan.Default().Limits.RecipientsPerSchedule
+	p.Visit("/app/schedules")
+	p.WaitFor("the recipients count", `document.querySelector('#recipients-hint')?.dataset.recipients === '0'`)
+	if got := p.Text("#recipients-hint"); !strings.Contains(got, "0 of 3 other addresses on the Free plan") {
+		t.Fatalf("empty: %q", got)
+	}
+	others := []string{"ann@example.com", "bob@example.com", "cy@example.com", "dee@example.com"}
+	p.Fill("#recipients", strings.ToUpper(a.Email)+", "+strings.Join(others[:max], ", ")+" ANN@example.com")
+	p.WaitFor("three counted", `document.querySelector('#recipients-hint').dataset.recipients === '3'`)
+	wantDisabled(t, p, "#new-schedule button[type=submit]", false)
+	p.Fill("#recipients", strings.Join(others, " "))
+	p.WaitFor("over the limit", `document.querySelector('#recipients-hint').dataset.over === 'true'`)
+	if got := p.Text("#recipients-hint"); !strings.Contains(got, "4 of 3 other addresses on the Free plan — remove 1, or upgrade in Settings › Billing") ||
+		p.Count(`#recipients-hint a[href="/app/settings#billing"]`) != 1 {
+		t.Fatalf("over: %q", got)
+	}
+	wantDisabled(t, p, "#new-schedule button[type=submit]", true)
+	p.Fill("#recipients", strings.Join(others[1:], " "))
+	p.WaitFor("room again", `document.querySelector('#recipients-hint').dataset.over === 'false'`)
+	wantDisabled(t, p, "#new-schedule button[type=submit]", false)
+
+	p.Click("[data-schedule] [data-edit]")
+	hint := ".edit-schedule .hint"
+	p.WaitFor("the edit form's count", `document.querySelector('`+hint+`')?.dataset.recipients === '0'`)
+	if got := p.Text(hint); !strings.Contains(got, "You and 0 of 3 other addresses on the Free plan") {
+		t.Fatalf("edit form: %q", got)
+	}
+	p.Fill(".edit-schedule textarea", a.Email+" "+strings.Join(others, " "))
+	p.WaitFor("over in the edit form", `document.querySelector('`+hint+`').dataset.over === 'true'`)
+	wantDisabled(t, p, ".edit-schedule button[type=submit]", true)
+	p.A11y()
+}
+
+// The New report form says how many reports are left this month and disables Create at the
+// limit; after a downgrade that left more integrations connected than one report may read,
+// it says so and how to get out. A click that still meets the 402 (another tab took the last
+// report) shows the API's message and the count as it is now. Usage is a fixture.
+func TestReportLimitsShownBeforeHit(t *testing.T) {
+	t.Parallel()
+	a := newAccount(t)
+	p := openTab(t)
+	p.adopt(a)
+	free := plan.Default()
+	var mu sync.Mutex
+	usage := map[string]int{"reports_per_month": free.Limits.ReportsPerMonth - 1, "integrations": 1}
+	set := func(k string, v int) { mu.Lock(); usage[k] = v; mu.Unlock() }
+	p.Intercept("*/api/*", func(method string, u *url.URL, _ string) *reply {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case method == "GET" && u.Path == "/api/billing":
+			return jsonReply(200, map[string]any{"plan": free.ID, "plan_name": free.Name, "limits": free.Limits,
+				"usage": usage, "plans": []any{}, "invoices": []any{}})
+		case method == "POST" && u.Path == "/api/reports":
+			return jsonReply(402, map[string]any{"error": map[string]string{"code": "plan_limit", "field": "reports_per_month",
+				"message": "Your Free plan allows 60 reports a month. Upgrade to Pro in Settings › Billing for up to 500."}})
+		}
+		return nil
+	})
+	p.Visit("/app")
+	p.WaitFor("the month's count", `document.querySelector('#limit-reports')?.dataset.full === 'false'`)
+	if got := p.Text("#limit-reports"); got != "Reports this month: 59 of 60 on the Free plan." {
+		t.Fatalf("below the limit: %q", got)
+	}
+	wantDisabled(t, p, "#new-report button[type=submit]", false)
+
+	set("reports_per_month", free.Limits.ReportsPerMonth) // another tab took the last one
+	p.Click("#new-report button[type=submit]")
+	p.WaitFor("the 402's message", `document.querySelector('#new-report .form-error')?.textContent.includes('60 reports a month')`)
+	p.WaitFor("the count at the limit", `document.querySelector('#limit-reports').dataset.full === 'true'`)
+	if got := p.Text("#limit-reports"); !strings.Contains(got, "Reports this month: 60 of 60 on the Free plan — upgrade in Settings › Billing") ||
+		p.Count(`#limit-reports a[href="/app/settings#billing"]`) != 1 {
+		t.Fatalf("at the limit: %q", got)
+	}
+	wantDisabled(t, p, "#new-report button[type=submit]", true)
+
+	set("reports_per_month", 0)
+	set("integrations", free.Limits.SourcesPerReport+1) // connected on Pro, then downgraded
+	p.Visit("/app")
+	p.WaitFor("the sources note", `document.querySelector('#limit-reports')?.dataset.sources === 'true'`)
+	if got := p.Text("#limit-reports"); !strings.Contains(got, "A report would read your 4 connected integrations; the Free plan allows 3 in one.") ||
+		p.Count(`#limit-reports a[href="/app/integrations"]`) != 1 {
+		t.Fatalf("too many sources: %q", got)
+	}
+	wantDisabled(t, p, "#new-report button[type=submit]", true)
+	p.A11y()
+}

@@ -7,11 +7,13 @@ import { $, h, replace, notice, confirmDialog } from './dom.js';
 import { onSubmit } from './forms.js';
 import { dateTime, ago, providerName } from './format.js';
 import { timeZones } from './timezones.js';
+import { watchRecipients } from './plan-limit.js';
 
 export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
-// scheduleCard renders sc; reload is called after a change that alters the list.
-export function scheduleCard(sc, user, reload) {
+// scheduleCard renders sc; reload is called after a change that alters the list; recipients
+// returns the plan's recipients per schedule ({max, planName}), null while it is not known.
+export function scheduleCard(sc, user, reload, recipients = () => null) {
   const title = describe(sc);
   const id = `sc-${sc.id}`;
   const runs = h('div', { class: 'runs' }, h('p', { class: 'loading small', role: 'status' }, 'Loading the last runs…'));
@@ -29,7 +31,7 @@ export function scheduleCard(sc, user, reload) {
       ? 'When a source needs reconnecting, the run is held until you reconnect it (you are told).'
       : 'When a source needs reconnecting, the report is sent without it, labelled.'),
     h('div', { class: 'page-actions' },
-      button('Edit', `Edit the schedule “${title}”`, () => toggleEdit(editBox, sc, user, reload, status), { 'aria-expanded': 'false', 'aria-controls': `${id}-edit`, dataset: { edit: '' } }),
+      button('Edit', `Edit the schedule “${title}”`, () => toggleEdit(editBox, sc, user, reload, status, recipients()), { 'aria-expanded': 'false', 'aria-controls': `${id}-edit`, dataset: { edit: '' } }),
       button(sc.paused ? 'Resume' : 'Pause', `${sc.paused ? 'Resume' : 'Pause'} the schedule “${title}”`, () => change(sc, { paused: !sc.paused }, status, reload), { dataset: { pause: '' } }),
       button('Send now', `Send the schedule “${title}” now to its recipients`, () => run(sc, false, status, runs)),
       button('Send a test to me', `Send a test of “${title}” to you only`, () => run(sc, true, status, runs)),
@@ -145,8 +147,9 @@ async function loadRuns(sc, box) {
   return runs;
 }
 
-// toggleEdit opens (or closes) the edit form under the card.
-function toggleEdit(box, sc, user, reload, status) {
+// toggleEdit opens (or closes) the edit form under the card; with the plan's recipients
+// limit known, its hint counts the addresses typed against it.
+function toggleEdit(box, sc, user, reload, status, limit) {
   const opener = box.parentElement.querySelector('[data-edit]');
   if (!box.hidden) {
     box.hidden = true;
@@ -157,6 +160,7 @@ function toggleEdit(box, sc, user, reload, status) {
   replace(box, form);
   box.hidden = false;
   opener.setAttribute('aria-expanded', 'true');
+  if (limit) watchRecipients(form, $(`#${CSS.escape(`${sc.id}-recipients-hint`)}`, form), 'You and ', user.email, limit.max, limit.planName);
   onSubmit(form, 'Saving…', async (v) => {
     const body = {
       cadence: v.cadence, hour: Number(v.hour), timezone: v.timezone, compare: v.compare, on_needs_reconnect: v.on_needs_reconnect,

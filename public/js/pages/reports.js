@@ -5,6 +5,7 @@ import { get, post, del, isMissingEndpoint } from '../api.js';
 import { $, $$, h, replace, notice, confirmDialog } from '../dom.js';
 import { onSubmit } from '../forms.js';
 import { dateTime, dayRange, periodLabel, statusLabel } from '../format.js';
+import { readBilling, limitOf } from '../plan-limit.js';
 
 const user = await startApp();
 for (const el of $$('[data-user-tz]')) el.textContent = user.timezone || 'UTC';
@@ -17,11 +18,18 @@ let pollTimer = 0;
 setUpRange();
 onSubmit(form, 'Creating…', async (v) => {
   const period = v.period === 'custom' ? { start: v.start, end: v.end } : v.period;
-  const res = await post('/api/reports', { period, compare: v.compare || 'previous_period' });
+  let res;
+  try {
+    res = await post('/api/reports', { period, compare: v.compare || 'previous_period' });
+  } catch (err) {
+    if (err.code === 'plan_limit') showReportLimits(); // the count as it is now
+    throw err;
+  }
   window.location.assign(`/app/reports/${encodeURIComponent(res.id)}`);
 });
 
 showIntegrationsHint();
+showReportLimits();
 await load();
 
 function setUpRange() {
@@ -120,4 +128,27 @@ async function showIntegrationsHint() {
   } catch {
     // The hint is a nicety; the page works without it.
   }
+}
+
+// showReportLimits fills the form's reserved #limit-reports line from GET /api/billing:
+// "Reports this month: 18 of 60 on the Free plan", and disables Create where the API would
+// answer 402 — at the month's limit, or when a report would read more connected
+// integrations than the plan allows in one report (after a downgrade: they stay connected).
+async function showReportLimits() {
+  const b = await readBilling();
+  const month = limitOf(b, 'reports_per_month');
+  const sources = limitOf(b, 'sources_per_report', 'integrations');
+  if (!month || !sources) return;
+  const el = $('#limit-reports');
+  const tooMany = sources.used > sources.max;
+  el.dataset.full = String(month.full);
+  el.dataset.sources = String(tooMany);
+  const billing = h('a', { href: '/app/settings#billing' }, 'Settings › Billing');
+  if (tooMany) {
+    replace(el, `A report would read your ${sources.used} connected integrations; the ${sources.planName} plan allows ${sources.max} in one. Disconnect one on `,
+      h('a', { href: '/app/integrations' }, 'Integrations'), ', or upgrade in ', billing, '.');
+  } else {
+    replace(el, `Reports this month: ${month.used} of ${month.max} on the ${month.planName} plan`, month.full ? [' — upgrade in ', billing, ' for more.'] : '.');
+  }
+  $('button[type=submit]', form).disabled = month.full || tooMany;
 }

@@ -8,12 +8,15 @@ import { $, h, replace, notice } from '../dom.js';
 import { onSubmit } from '../forms.js';
 import { timeZones } from '../timezones.js';
 import { scheduleCard, describe, hourLabel, ordinal, WEEKDAYS } from '../schedule-card.js';
-import { showLimit } from '../plan-limit.js';
+import { readBilling, limitOf, showLimit, watchRecipients } from '../plan-limit.js';
 
 const user = await startApp();
 
 const form = $('#new-schedule');
 const list = $('#schedules');
+// recipients is the plan's recipients per schedule ({max, planName}) once GET /api/billing
+// has answered, for the create form and each card's edit form.
+let recipients = null;
 
 fillSelects();
 onSubmit(form, 'Creating…', async (v) => {
@@ -56,13 +59,23 @@ async function load(message) {
       : notice('error', err.message));
     return;
   }
-  showLimit(form, 'schedules', 'schedules');
+  readBilling().then(planHints);
   if (message) list.before(flash('success', message));
   if (!schedules || schedules.length === 0) {
     replace(list, h('div', { class: 'empty' }, h('h3', null, 'No schedules yet'), h('p', null, 'Create one above and a report will be e-mailed every week or month.')));
     return;
   }
-  replace(list, h('div', { class: 'stack' }, schedules.map((sc) => scheduleCard(sc, user, load))));
+  replace(list, h('div', { class: 'stack' }, schedules.map((sc) => scheduleCard(sc, user, load, () => recipients))));
+}
+
+// planHints shows the schedules limit above Create and, the first time, counts the
+// recipients typed into the create form against the plan.
+function planHints(b) {
+  showLimit(form, 'schedules', 'schedules', b);
+  const l = limitOf(b, 'recipients_per_schedule');
+  if (!l || recipients) return;
+  recipients = { max: l.max, planName: l.planName };
+  watchRecipients(form, $('#recipients-hint'), 'Reports are e-mailed to you. ', user.email, l.max, l.planName);
 }
 
 // flash shows one message above the list, replacing the previous one.
