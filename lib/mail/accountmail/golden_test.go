@@ -18,6 +18,8 @@ var goldenMessages = map[string]map[string]string{
 	"connection_needs_reauth": {"provider": "Google <Analytics>", "url": "https://app.example/app/integrations"},
 	"connection_restored":     {"provider": "Google <Analytics>", "url": "https://app.example/app/integrations"},
 	"email_change_confirm":    {"url": "https://app.example/confirm?t=a&b", "new_email": "new<x>@example.com"},
+	"password_reset":          {"url": "https://app.example/reset-password?token=a&b", "expires_minutes": "30"},
+	"verify_email":            {"url": "https://app.example/verify-email?token=a&b"},
 	"email_change_notice": {"new_email": "new<x>@example.com", "time": "2026-12-02T13:05:00Z", "ip": "203.0.113.9",
 		"device": "<b>Firefox</b> on Windows", "url": "https://app.example/app/settings#security"},
 }
