@@ -1,11 +1,6 @@
 package accountmail
 
-import (
-	"context"
-	"fmt"
-
-	"github.com/trymetriqs/metriqs/lib/mail"
-)
+import "github.com/trymetriqs/metriqs/lib/mail"
 
 func init() {
 	mail.Register("connection_needs_reauth", connectionNotice(needsReauth))
@@ -16,16 +11,11 @@ func init() {
 // url) with what words says about the integration name. The two kinds differ in their words
 // only: the button leads to the Integrations page, and the footer says why the mail came.
 func connectionNotice(words func(name string) (subject string, b mail.Body)) mail.Renderer {
-	return func(_ context.Context, m mail.Message) (mail.Content, error) {
-		name := m.Data["provider"]
-		if name == "" {
-			return mail.Content{}, fmt.Errorf("accountmail: connection notice without a provider")
-		}
-		subject, b := words(name)
-		b.Button.URL = m.Data["url"]
-		b.Footer = "You get this e-mail because " + name + " is connected to your Metriqs account."
-		return b.Render(subject), nil
-	}
+	return linkMail([]string{"provider"}, func(d map[string]string) (string, mail.Body) {
+		subject, b := words(d["provider"])
+		b.Footer = "You get this e-mail because " + d["provider"] + " is connected to your Metriqs account."
+		return subject, b
+	})
 }
 
 // needsReauth tells that an integration stopped working and must be reconnected: sent once

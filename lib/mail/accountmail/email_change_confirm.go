@@ -1,26 +1,21 @@
 package accountmail
 
-import (
-	"context"
+import "github.com/trymetriqs/metriqs/lib/mail"
 
-	"github.com/trymetriqs/metriqs/lib/mail"
-)
+func init() {
+	mail.Register("email_change_confirm", linkMail([]string{"url", "new_email"}, emailChangeConfirm))
+}
 
-func init() { mail.Register("email_change_confirm", emailChangeConfirm) }
-
-// emailChangeConfirm renders the link, sent to the NEW address, that applies a change of
-// address (lib/account emailchange.go). Data: url, new_email.
-func emailChangeConfirm(_ context.Context, m mail.Message) (mail.Content, error) {
-	if err := needData(m, "url", "new_email"); err != nil {
-		return mail.Content{}, err
-	}
-	return mail.Body{
+// emailChangeConfirm is the link, sent to the NEW address, that applies a change of address
+// (lib/account emailchange.go). Data: url, new_email.
+func emailChangeConfirm(d map[string]string) (string, mail.Body) {
+	return "Confirm your new e-mail address for Metriqs", mail.Body{
 		Heading: "Confirm your new e-mail address",
 		Paragraphs: []string{
-			"Your Metriqs account asked to use " + m.Data["new_email"] + " from now on. Confirm it with the button below; until then the old address stays.",
+			"Your Metriqs account asked to use " + d["new_email"] + " from now on. Confirm it with the button below; until then the old address stays.",
 			"The link works once and expires in 1 hour. If you did not ask for this, ignore this e-mail.",
 		},
-		Button: &mail.Link{Label: "Use this address", URL: m.Data["url"]},
+		Button: &mail.Link{Label: "Use this address"},
 		Footer: "You received this because this address was entered as the new address of a Metriqs account.",
-	}.Render("Confirm your new e-mail address for Metriqs"), nil
+	}
 }

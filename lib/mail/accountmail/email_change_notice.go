@@ -1,28 +1,23 @@
 package accountmail
 
-import (
-	"context"
+import "github.com/trymetriqs/metriqs/lib/mail"
 
-	"github.com/trymetriqs/metriqs/lib/mail"
-)
-
-func init() { mail.Register("email_change_notice", emailChangeNotice) }
+func init() {
+	mail.Register("email_change_notice", linkMail([]string{"new_email", "time", "ip", "device", "url"}, emailChangeNotice))
+}
 
 // emailChangeNotice tells the OLD address that a change away from it was asked for, with who
 // asked, so a holder whose password was stolen hears of it while the old address still works
 // (ASVS 5.0 6.3.7). Data: new_email, time, ip, device, url (Settings › Security).
-func emailChangeNotice(_ context.Context, m mail.Message) (mail.Content, error) {
-	if err := needData(m, "new_email", "time", "ip", "device", "url"); err != nil {
-		return mail.Content{}, err
-	}
-	return mail.Body{
+func emailChangeNotice(d map[string]string) (string, mail.Body) {
+	return "Your Metriqs e-mail address is being changed", mail.Body{
 		Heading: "A change of your e-mail address was requested",
 		Paragraphs: []string{
-			"Someone signed in to your Metriqs account asked to change its address to " + m.Data["new_email"] + ". The change happens only when the link sent there is used.",
+			"Someone signed in to your Metriqs account asked to change its address to " + d["new_email"] + ". The change happens only when the link sent there is used.",
 			"If this was not you, change your password now and sign out every other session in Settings › Security.",
 		},
-		Button:  &mail.Link{Label: "Review security settings", URL: m.Data["url"]},
-		Details: [][2]string{{"Time (UTC)", m.Data["time"]}, {"IP address", m.Data["ip"]}, {"Device", m.Data["device"]}},
+		Button:  &mail.Link{Label: "Review security settings"},
+		Details: [][2]string{{"Time (UTC)", d["time"]}, {"IP address", d["ip"]}, {"Device", d["device"]}},
 		Footer:  "You received this because it is the current address of your Metriqs account.",
-	}.Render("Your Metriqs e-mail address is being changed"), nil
+	}
 }

@@ -45,3 +45,14 @@ func TestConnectionNoticesRender(t *testing.T) {
 		}
 	}
 }
+
+// A connection notice names the integration in every line: without it, no mail.
+func TestConnectionNoticeNeedsProvider(t *testing.T) {
+	for _, kind := range []string{"connection_needs_reauth", "connection_restored"} {
+		m := mail.Message{Key: "k", UserID: "u", To: "a@example.com", From: mail.FromAccount, Kind: kind,
+			Data: map[string]string{"url": "https://app.example/app/integrations"}}
+		if _, err := mail.Render(context.Background(), m); err == nil {
+			t.Errorf("%s without a provider rendered", kind)
+		}
+	}
+}
