@@ -47,7 +47,16 @@ func (s *Service) Client(ctx context.Context, userID, providerID string) (*http.
 	if len(sel) == 0 && p.Chooser != nil {
 		sel = s.defaultSelection(ctx, userID, p, rec.Gen, hc)
 	}
-	return hc, selectionFor(p.ID, sel), nil
+	return hc, withAccount(selectionFor(p.ID, sel), p.ID, rec), nil
+}
+
+// withAccount names, for Stripe, where nothing is chosen, the account the app is installed
+// in, so that the report's section says whose figures it shows.
+func withAccount(sel metrics.Selection, providerID string, rec *record) metrics.Selection {
+	if providerID == provider.Stripe && rec.AccountID != "" {
+		sel.Account = &metrics.Source{ID: rec.AccountID, Name: rec.Account}
+	}
+	return sel
 }
 
 // authorized is a client carrying src's token to p's API hosts, and to nothing else.

@@ -43,8 +43,13 @@ func TestConnectChooseRefreshDisconnect(t *testing.T) {
 			func(s metrics.Selection) bool {
 				return slices.Equal(s.GitHubRepos, []string{"octocat/secret-sauce", "octocat/hello-world"})
 			}, 8 * time.Hour},
+		// Stripe has no choice: the section is named after the installing account, and no
+		// Stripe-Account header is sent (the token is that account's own).
 		{provider.Stripe, "acct_1FakeInstaller (test mode)", nil,
-			func(s metrics.Selection) bool { return isZero(s) }, time.Hour},
+			func(s metrics.Selection) bool {
+				src := s.Source(metrics.ProviderStripe)
+				return isZero(s) && src != nil && *src == metrics.Source{ID: "acct_1FakeInstaller", Name: "acct_1FakeInstaller (test mode)"}
+			}, time.Hour},
 		{provider.Demo, "Demo Shop", []string{"site_blog"},
 			func(s metrics.Selection) bool { return isZero(s) }, time.Hour},
 	} {

@@ -80,7 +80,8 @@ type Source struct {
 	Name string `json:"name,omitempty"`
 }
 
-// Source is what sel chooses of provider, or nil when it chooses nothing there (the sandbox).
+// Source is what sel chooses of provider, else the connected account (Stripe), or nil when
+// there is neither (the sandbox).
 func (sel Selection) Source(provider string) *Source {
 	var id string
 	switch provider {
@@ -94,7 +95,7 @@ func (sel Selection) Source(provider string) *Source {
 		id = strings.Join(sel.GitHubRepos, ", ")
 	}
 	if id == "" {
-		return nil
+		return sel.Account
 	}
 	return &Source{ID: id, Name: sel.Labels[id]}
 }
@@ -227,6 +228,10 @@ type Selection struct {
 	// StripeAccount is a connected account id ("acct_…"), sent as Stripe-Account when the
 	// token is the platform's rather than the account's own.
 	StripeAccount string `json:"stripe_account,omitempty"`
+	// Account is the connected account itself, for a provider where nothing is chosen
+	// (Stripe: the installing account, whose own token needs no Stripe-Account header). It
+	// only names the section.
+	Account *Source `json:"account,omitempty"`
 }
 
 // Fetcher reads one provider's section for a period and the previous one. hc carries the
