@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,10 +37,16 @@ func TestReportPageDrawsEveryPartOfAReport(t *testing.T) {
 	a := newAccountAs(t, "grace@example.com")
 	p := openTab(t)
 	p.adopt(a)
+	p.confirmAddress(a) // the screenshot shows the report, not the "confirm your address" banner
 
 	var gets atomic.Int32
-	p.Intercept("*/api/reports/fixture-report*", func(method string, u *url.URL, _ string) *reply {
+	// One pattern for both: a second Intercept would replace the first one's.
+	p.Intercept("*fixture-report*", func(method string, u *url.URL, _ string) *reply {
 		switch {
+		case u.Path == "/api/shares": // the Share panel's list: none yet
+			return jsonReply(200, map[string]any{"shares": []any{}})
+		case u.Path != "/api/reports/fixture-report":
+			return nil // the page itself
 		case method == "GET" && u.Query().Get("format") == "csv":
 			return &reply{Status: 200, Type: "text/csv; charset=utf-8", Body: []byte("provider,metric,value\n")}
 		case method == "GET" && gets.Add(1) == 1:
@@ -68,16 +75,41 @@ func TestReportPageDrawsEveryPartOfAReport(t *testing.T) {
 	if err := json.Unmarshal(reportFixture, &fx); err != nil {
 		t.Fatal(err)
 	}
-	wantKPIs, wantCharts := 0, 0
+	wantKPIs, wantCharts, wantCompared := 0, 0, 0
 	for _, s := range fx.Sections {
 		wantKPIs += len(s.Metrics)
 		wantCharts += len(s.Series)
+		for _, se := range s.Series {
+			var v struct{ Previous []json.RawMessage }
+			if json.Unmarshal(se, &v) == nil && len(v.Previous) > 0 {
+				wantCompared++
+			}
+		}
 	}
 	if got := p.Count(".kpi"); got != wantKPIs {
 		t.Fatalf("%d KPI cards, want %d", got, wantKPIs)
 	}
 	if got := p.Count(".chart svg path.chart-line"); got != wantCharts {
 		t.Fatalf("%d charts, want %d", got, wantCharts)
+	}
+	// compare=previous_period: each chart with the earlier span draws it as a dashed second
+	// line, and its legend names both lines in words.
+	if got := p.Count(".chart svg path.chart-line-previous"); got != wantCompared || wantCompared == 0 {
+		t.Errorf("%d comparison lines, want %d", got, wantCompared)
+	}
+	if got := p.Text(".chart .chart-legend"); !strings.Contains(got, "Period before (dashed)") {
+		t.Errorf("the chart legend reads %q", got)
+	}
+	// Each legend entry is a 24 px sample of its stroke beside its words, on one line (the
+	// chart's own "svg 100 % wide" rule must not stretch the samples).
+	if w := Eval[[]float64](p, `[...document.querySelectorAll('.chart-key')].map((k) => k.getBoundingClientRect().width)`); len(w) == 0 || slices.Max(w) > 24 {
+		t.Errorf("legend samples %v px wide, want 24", w)
+	}
+	if hs := Eval[[]float64](p, `[...document.querySelectorAll('.chart-legend li')].map((li) => li.getBoundingClientRect().height)`); len(hs) == 0 || slices.Max(hs) > 30 {
+		t.Errorf("legend entries %v px tall: wrapped", hs)
+	}
+	if dash := Eval[string](p, `getComputedStyle(document.querySelector('.chart-line-previous')).strokeDasharray`); dash == "none" || dash == "" {
+		t.Errorf("the comparison line is not dashed (stroke-dasharray %q)", dash)
 	}
 	badge := func(metric string) string {
 		return Eval[string](p, `document.querySelector('[data-metric="`+metric+`"] .badge').className`)
@@ -113,6 +145,9 @@ func TestReportPageDrawsEveryPartOfAReport(t *testing.T) {
 	if n := p.Count("section[aria-labelledby='sec-google-analytics'] .section-notes li"); n != 2 {
 		t.Errorf("%d GA4 notes, want 2", n)
 	}
+	if got := p.Text("section[aria-labelledby='sec-google-analytics-2'] [data-note='ga4_thresholding']"); !strings.Contains(got, "data thresholds") {
+		t.Errorf("the second property's thresholding note %q", got)
+	}
 	// A top list compared with the period before has a change column: ▲ from 38,000 to
 	// 41,208 views; "New" from nothing.
 	if n := p.Count("section[aria-labelledby='sec-google-analytics'] td[data-previous]"); n != 5 {
@@ -131,9 +166,15 @@ func TestReportPageDrawsEveryPartOfAReport(t *testing.T) {
 		t.Errorf("%d reconnect links in the failed section", n)
 	}
 	p.WaitVisible("table caption")
-	if got := p.Count(".table-card tbody tr"); got != 9 {
-		t.Errorf("%d rows in the top tables, want 9", got)
+	if got := p.Count(".table-card tbody tr"); got != 12 {
+		t.Errorf("%d rows in the top tables, want 12", got)
 	}
+	if got := p.Text("#share-none"); got != "No share links yet." {
+		t.Errorf("the Share panel says %q", got)
+	}
+	wantHeadings := []string{"Google Analytics 4 · Acme Web", "Google Analytics 4 · Acme Docs",
+		"Search Console · acme.example", "Stripe · acct_1Q8xKpL2mZ4vR7tY", "GitHub · acme/web, acme/api"}
+	p.headingsAre("section[aria-labelledby^='sec-'] h2", wantHeadings)
 
 	p.Screenshot("report", true)
 
@@ -175,6 +216,14 @@ func TestReportPageDrawsEveryPartOfAReport(t *testing.T) {
 			t.Errorf("in print, element %d is displayed as %q", i, d)
 		}
 	}
+	// The printed report still says what each section covers, its days and its notes.
+	p.headingsAre("section[aria-labelledby^='sec-'] h2", wantHeadings)
+	shown := Eval[[]string](p, `['.section-zone', '.section-notes', '.chart-line-previous', '.chart-legend'].map((s) => getComputedStyle(document.querySelector(s)).display)`)
+	for i, d := range shown {
+		if d == "none" {
+			t.Errorf("in print, element %d is hidden", i)
+		}
+	}
 	call(p, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""})
 
 	// Phone width: no horizontal scrolling of the page itself.
@@ -182,7 +231,19 @@ func TestReportPageDrawsEveryPartOfAReport(t *testing.T) {
 	if w := Eval[int](p, `document.documentElement.scrollWidth`); w > 375 {
 		t.Errorf("at 375 px the page is %d px wide", w)
 	}
-	p.Screenshot("report-mobile", false)
+	// The phone screenshot: the page drawn at that width (charts size themselves on load),
+	// scrolled to the Search Console section, whose name, note, cards and first chart (dashed
+	// line included) fit in one phone screen.
+	p.Visit("/app/reports/fixture-report")
+	p.WaitVisible(".chart-line-previous")
+	// The dates under a phone-sized chart do not run into each other.
+	if bad := Eval[[]string](p, `[...document.querySelectorAll('.chart svg[role=img]')].flatMap((svg) => {
+		const r = [...svg.querySelectorAll('text.chart-tick:not([dominant-baseline])')].map((t) => [t.textContent, t.getBoundingClientRect()]).sort((a, b) => a[1].left - b[1].left);
+		return r.slice(1).map((b, i) => [r[i], b]).filter(([a, b]) => b[1].left < a[1].right + 2).map(([a, b]) => a[0] + ' / ' + b[0]);
+	})`); len(bad) > 0 {
+		t.Errorf("at 375 px, chart dates overlap: %q", bad)
+	}
+	p.ScreenshotFrom("report-mobile", "section[aria-labelledby='sec-search-console']")
 	p.viewport(1280, 860)
 }
 
@@ -444,5 +505,15 @@ func TestSchedulesPage(t *testing.T) {
 	}
 	if strings.Join(sent, "\n") != strings.Join(want, "\n") {
 		t.Errorf("the page sent:\n%s\nwant:\n%s", strings.Join(sent, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// headingsAre checks that the displayed elements matching sel read want, in order, as drawn
+// for the current media (screen or print).
+func (p *Tab) headingsAre(sel string, want []string) {
+	p.t.Helper()
+	got := Eval[[]string](p, `[...document.querySelectorAll("`+sel+`")].filter((e) => e.getClientRects().length).map((e) => e.innerText.trim())`)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		p.t.Errorf("headings %q, want %q", got, want)
 	}
 }

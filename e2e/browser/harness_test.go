@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -398,11 +399,24 @@ func (p *Tab) Count(sel string) int {
 // With full, the whole page is captured, not only what fits in the window.
 func (p *Tab) Screenshot(name string, full bool) {
 	p.t.Helper()
+	p.screenshot(name, full, `window.scrollTo(0, 0)`)
+}
+
+// ScreenshotFrom saves the window's view with the element matching sel at its top (less a
+// 12 px margin): a phone-sized picture of a part further down the page.
+func (p *Tab) ScreenshotFrom(name, sel string) {
+	p.t.Helper()
+	p.WaitVisible(sel)
+	p.screenshot(name, false, `window.scrollTo(0, document.querySelector(`+strconv.Quote(sel)+`).getBoundingClientRect().top + window.scrollY - 12)`)
+}
+
+func (p *Tab) screenshot(name string, full bool, scroll string) {
+	p.t.Helper()
 	if os.Getenv("UPDATE_SCREENSHOTS") == "" {
 		return
 	}
 	// Let fonts settle and focus rings or hover states from the test go away.
-	p.do(chromedp.MouseEvent(chromedp.MouseMoved, 0, 0), chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur && document.activeElement.blur(), window.scrollTo(0, 0), document.fonts.ready`, chromedp.EvalAwaitPromise))
+	p.do(chromedp.MouseEvent(chromedp.MouseMoved, 0, 0), chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur && document.activeElement.blur(), `+scroll+`, document.fonts.ready`, chromedp.EvalAwaitPromise))
 	ctx, cancel := context.WithTimeout(p.ctx, step)
 	defer cancel()
 	var shot chromedp.Action[[]byte] = chromedp.CaptureScreenshot()

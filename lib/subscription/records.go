@@ -22,10 +22,7 @@ func (s *Service) invoicePaid(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("reading invoice %s: %w", id, err)
 	}
-	account, err := s.accountOfInvoice(ctx, in)
-	if err != nil {
-		return err
-	}
+	account := s.accountOfInvoice(in)
 	if err := s.keep(ctx, account, invoiceRecord(in)); err != nil {
 		return err
 	}
@@ -42,10 +39,7 @@ func (s *Service) paymentFailed(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("reading invoice %s: %w", id, err)
 	}
-	account, err := s.accountOfInvoice(ctx, in)
-	if err != nil {
-		return err
-	}
+	account := s.accountOfInvoice(in)
 	if sub := in.SubscriptionID(); sub != "" {
 		if err := s.Sync(ctx, sub, account); err != nil {
 			return err
@@ -88,11 +82,7 @@ func (s *Service) creditNote(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("reading invoice %s of credit note %s: %w", cn.Invoice, id, err)
 	}
-	account, err := s.accountOfInvoice(ctx, in)
-	if err != nil {
-		return err
-	}
-	return s.keep(ctx, account, creditNoteRecord(cn, in))
+	return s.keep(ctx, s.accountOfInvoice(in), creditNoteRecord(cn, in))
 }
 
 // keep writes r under the live account's billing reference, or unlinked when the account is
@@ -112,14 +102,12 @@ func (s *Service) keep(ctx context.Context, account string, r billing.Record) er
 }
 
 // accountOfInvoice is the account an invoice bills: Stripe copies the subscription's
-// metadata onto the invoice (parent.subscription_details.metadata); an invoice of a
-// subscription made outside our Checkout has none, and goes by its customer.
-func (s *Service) accountOfInvoice(ctx context.Context, in *stripeapi.Invoice) (string, error) {
-	meta := ""
+// metadata onto the invoice (parent.subscription_details.metadata).
+func (s *Service) accountOfInvoice(in *stripeapi.Invoice) string {
 	if in.Parent != nil && in.Parent.SubscriptionDetails != nil {
-		meta = in.Parent.SubscriptionDetails.Metadata["account"]
+		return in.Parent.SubscriptionDetails.Metadata["account"]
 	}
-	return s.accountOf(ctx, meta, "", in.Customer)
+	return ""
 }
 
 func invoiceRecord(in *stripeapi.Invoice) billing.Record {

@@ -66,9 +66,10 @@ export function lineChart({ title, points, unit = 'count', previous = [], start,
   }
   svg.append(s('line', { class: 'chart-axis', x1: M.left, x2: W - M.right, y1: M.top + ih, y2: M.top + ih }));
 
-  // X labels: at most six dates, evenly spread, always the first and the last.
+  // X labels: at most six dates, evenly spread, always the first and the last; fewer on a
+  // narrow drawing, about 55 units apart at least, so that "Nov 22" and "Nov 27" never touch.
   const n = pts.length;
-  const k = Math.min(n, 6);
+  const k = Math.min(n, 6, Math.max(2, Math.floor(iw / 55)));
   const shown = new Set(Array.from({ length: k }, (_, i) => (k === 1 ? 0 : Math.round((i * (n - 1)) / (k - 1)))));
   for (const i of shown) {
     const anchor = n === 1 ? 'middle' : i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle';
