@@ -84,4 +84,7 @@ func (v view) section(b *strings.Builder, s metrics.Section) {
 			stTd, esc(m.Label), stNum, esc(value(m.Value, m.Unit)), stNum, esc(previous(m)), stNum, tones[tone], esc(c))
 	}
 	b.WriteString(`</table>`)
+	for _, line := range explanations(s) {
+		b.WriteString(`<p style="margin:0 0 8px 0;` + stSmall + `">` + esc(line) + `</p>`)
+	}
 }

@@ -89,6 +89,20 @@ func change(m metrics.Metric) (text, tone string) {
 	return arrow + " " + figure + " worse", "bad"
 }
 
+// explanations are what the report page says under a section's heading so that a figure
+// that differs from the provider's own pages is explained (docs/metrics.md, "Data-quality
+// notes"): the zone whose days it counts, then its notes (sampling, thresholding, lag, …).
+func explanations(s metrics.Section) []string {
+	var out []string
+	if s.TimeZone != "" {
+		out = append(out, "Days in "+s.TimeZone+".")
+	}
+	for _, n := range s.Notes {
+		out = append(out, n.Text)
+	}
+	return out
+}
+
 func compared(p period.Period) string {
 	if p.Compare == period.PreviousYear {
 		return "the same days a year earlier"
@@ -115,6 +129,9 @@ func (v view) text() string {
 		for _, m := range s.Metrics {
 			c, _ := change(m)
 			fmt.Fprintf(&b, "  %s: %s (previous %s, %s)\n", m.Label, value(m.Value, m.Unit), previous(m), c)
+		}
+		for _, line := range explanations(s) {
+			b.WriteString("  " + line + "\n")
 		}
 		b.WriteString("\n")
 	}
