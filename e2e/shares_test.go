@@ -1,13 +1,17 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/trymetriqs/metriqs/lib/devserver/devtest"
+	"github.com/trymetriqs/metriqs/lib/report"
 	"github.com/trymetriqs/metriqs/lib/share"
+	"github.com/trymetriqs/metriqs/lib/store/storetest"
 )
 
 // createShare makes a link to the report and returns its id and token.
@@ -79,17 +83,20 @@ func TestShareLinks(t *testing.T) {
 	}
 }
 
-// Deleting the report kills its links; deleting the account leaves nothing of them.
+// Deleting the report kills its links and their pointers (before anyone visits them);
+// deleting the account leaves nothing of them.
 func TestShareLinksDieWithReportAndAccount(t *testing.T) {
 	t.Parallel()
 	c, u := signUp(t)
 	connectDemo(t, c)
 	rid := requestReport(t, c, "last_7_days")
 	awaitReport(t, c, rid)
-	_, token := createShare(t, c, map[string]any{"report_id": rid})
+	id, token := createShare(t, c, map[string]any{"report_id": rid})
 	anon := devtest.NewClient(t)
 	devtest.Want(t, c.Do("DELETE", "/api/reports/"+rid, nil), http.StatusNoContent, "")
+	wantNoPointers(t, u["id"].(string), id)
 	devtest.Want(t, anon.Do("GET", "/api/shared?token="+token, nil), http.StatusNotFound, "not_found")
+	devtest.Want(t, anon.Do("POST", "/api/shared", map[string]any{"token": token}), http.StatusNotFound, "not_found")
 
 	rid = requestReport(t, c, "last_7_days")
 	awaitReport(t, c, rid)
@@ -100,4 +107,46 @@ func TestShareLinksDieWithReportAndAccount(t *testing.T) {
 	awaitQStash(t)
 	wantGone(t, u["id"].(string), u["email"].(string))
 	devtest.Want(t, anon.Do("GET", "/api/shared?token="+token, nil), http.StatusNotFound, "not_found")
+}
+
+// A report deleted while its owner creates links to it (ten POST /api/shares and the DELETE
+// released together): every link made is gone with it, pointer included, and nothing of a
+// link is left in the owner's index.
+func TestShareCreateRacingReportDeletion(t *testing.T) {
+	t.Parallel()
+	c, u := signUp(t)
+	connectDemo(t, c)
+	rid := requestReport(t, c, "last_7_days")
+	awaitReport(t, c, rid)
+	var mu sync.Mutex
+	var made []string
+	storetest.Together(11, func(i int) {
+		if i == 0 {
+			devtest.Want(t, c.Do("DELETE", "/api/reports/"+rid, nil), http.StatusNoContent, "")
+			return
+		}
+		if r := c.Do("POST", "/api/shares", map[string]any{"report_id": rid}); r.StatusCode == http.StatusCreated {
+			mu.Lock()
+			made = append(made, r.Map()["id"].(string))
+			mu.Unlock()
+		}
+	})
+	wantNoPointers(t, u["id"].(string), made...)
+}
+
+// wantNoPointers fails if a share link's pointer (ids) is stored or any pointer is in the
+// user's index.
+func wantNoPointers(t *testing.T, userID string, ids ...string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, id := range ids {
+		if k := report.SharePointerKey(devtest.Store, id); devtest.Store.R.Exists(ctx, k).Val() != 0 {
+			t.Errorf("%s outlived its report", k)
+		}
+	}
+	for _, k := range devtest.Store.R.SMembers(ctx, devtest.Store.IndexKey(userID)).Val() {
+		if strings.HasPrefix(k, report.SharePointerKey(devtest.Store, "")) {
+			t.Errorf("%s still in the index", k)
+		}
+	}
 }

@@ -54,23 +54,6 @@ func (s *Service) Delete(ctx context.Context, userID, id string) error {
 	return s.remove(ctx, userID, id)
 }
 
-// remove deletes a report and its entry in the user's index in one transaction: nothing
-// recreates a deleted report (the job only updates one that exists). The user's list stays in
-// the index even when its last report goes: a collection key stays listed for the account's
-// life, because a report created meanwhile would recreate the list outside the index
-// (docs/security.md, "Every key of a user is in the user's index").
-func (s *Service) remove(ctx context.Context, userID, id string) error {
-	_, err := s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		links, views := ShareKeys(s.st, id)
-		p.Del(ctx, s.key(id), links, views)
-		p.ZRem(ctx, s.listKey(userID), id)
-		p.ZRem(ctx, s.inflightKey(), id)
-		p.SRem(ctx, s.st.IndexKey(userID), s.key(id), links, views)
-		return nil
-	})
-	return store.Err(err)
-}
-
 // WriteCSV writes the user's report as CSV in the layout of csvreport.Header and returns the
 // file name to offer it under (csvreport.FileName).
 func (s *Service) WriteCSV(ctx context.Context, w io.Writer, userID, id string) (string, error) {
@@ -88,9 +71,3 @@ func (s *Service) WriteCSV(ctx context.Context, w io.Writer, userID, id string) 
 // that exists and is the caller's.
 func Key(st *store.Store, id string) string { return st.Key("report", id) }
 
-// ShareKeys are where lib/share keeps the report's share links (a hash of link records) and
-// their view counts (a hash of counters). remove deletes them in the report's own transaction,
-// so a link dies with its report at once; a link's token pointer left behind leads nowhere.
-func ShareKeys(st *store.Store, id string) (links, views string) {
-	return st.Key("report", id, "shares"), st.Key("report", id, "share-views")
-}

@@ -89,9 +89,9 @@ func (s *Service) alive(id, uid, rid, raw string) (*link, error) {
 	return &link{ID: id, UserID: uid, ReportID: rid, record: rec}, nil
 }
 
-// dropPointer deletes the pointer of a link whose report is gone (report.remove deletes the
-// links, not their pointers). Best effort: a pointer left behind leads nowhere, and the
-// account's purge removes it.
+// dropPointer deletes the pointer of a link whose record is gone: left by a report deleted
+// before its deletion also deleted the pointers (report.remove does now). Best effort: a
+// pointer left behind leads nowhere, and the account's purge removes it.
 func (s *Service) dropPointer(ctx context.Context, uid, id string) {
 	_, _ = s.st.R.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, s.pointerKey(id))

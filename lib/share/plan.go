@@ -33,9 +33,7 @@ func (s *Service) plansOrDefault() Plans {
 // MadeKey is the set of the links the user made themselves ("{report}:{link}"), which the
 // plan's share_links limit counts. Links Metriqs makes for a schedule's guest recipients
 // (Options.Automatic) are not in it.
-func MadeKey(st *store.Store, userID string) string {
-	return st.Key("user", userID, "share-links")
-}
+func MadeKey(st *store.Store, userID string) string { return report.SharesMadeKey(st, userID) }
 
 func member(reportID, id string) string { return reportID + ":" + id }
 

@@ -4,7 +4,7 @@
 // link's id is that hash, so neither Redis nor the owner's list of links can give a token back.
 //
 // A link's record lives beside its report (report.ShareKeys), so deleting the report deletes
-// its links in the same transaction, and every key is in the owner's key index, so the
+// its links and their pointers in the same transaction, and every key is in the owner's key index, so the
 // account's purge removes them.
 package share
 
@@ -94,8 +94,9 @@ func idOf(token string) (string, bool) {
 	return lowerBase32.EncodeToString(sum[:16]), true
 }
 
-// pointerKey maps a link id to its owner and report ("uid/report id"), in the owner's index.
-func (s *Service) pointerKey(id string) string { return s.st.Key("share", id) }
+// pointerKey maps a link id to its owner and report ("uid/report id"), in the owner's index;
+// the report's deletion deletes it (report.SharePointerKey).
+func (s *Service) pointerKey(id string) string { return report.SharePointerKey(s.st, id) }
 
 func pointer(userID, reportID string) string { return userID + "/" + reportID }
 

@@ -181,10 +181,12 @@ func TestExpiry(t *testing.T) {
 	}
 }
 
-// Deleting the report deletes its links in the same transaction.
+// Deleting the report deletes its links, their pointers and their place in the plan's count
+// in the same transaction.
 func TestDeletingTheReportKillsItsLinks(t *testing.T) {
 	f := newFixture(t)
 	_, token := f.create(t, Options{})
+	f.create(t, Options{Automatic: true})
 	ctx := context.Background()
 	if _, err := f.svc.Open(ctx, token, nil, viewer); err != nil {
 		t.Fatal(err)
@@ -192,6 +194,7 @@ func TestDeletingTheReportKillsItsLinks(t *testing.T) {
 	if err := f.reports.Delete(ctx, f.userID, f.rep.ID); err != nil {
 		t.Fatal(err)
 	}
+	f.noLinksLeft(t)
 	if _, err := f.svc.Open(ctx, token, nil, viewer); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("after the report's deletion: %v, want not found", err)
 	}
@@ -369,19 +372,46 @@ func TestParallelCreatesStopAtTheLimit(t *testing.T) {
 	}
 }
 
-// A link created while its report is deleted never outlives it.
+// A link created while its report is deleted never outlives it, nor does its pointer: ten
+// reports, each deleted while ten links of it are created.
 func TestCreateRacingTheReportsDeletion(t *testing.T) {
 	f := newFixture(t)
-	storetest.Together(11, func(i int) {
-		ctx := context.Background()
-		if i == 0 {
-			_ = f.reports.Delete(ctx, f.userID, f.rep.ID)
-			return
+	ctx := context.Background()
+	for range 10 {
+		rep, err := f.reports.Create(ctx, report.Request{UserID: f.userID, Spec: period.Spec{Preset: "last_7_days"}, Location: time.UTC})
+		if err != nil {
+			t.Fatal(err)
 		}
-		_, _ = f.svc.Create(ctx, f.userID, f.rep.ID, Options{})
-	})
+		f.rep = rep
+		storetest.Together(11, func(i int) {
+			if i == 0 {
+				_ = f.reports.Delete(ctx, f.userID, f.rep.ID)
+				return
+			}
+			_, _ = f.svc.Create(ctx, f.userID, f.rep.ID, Options{})
+		})
+		f.noLinksLeft(t)
+	}
+}
+
+// noLinksLeft fails if anything of a link of f's report is stored: records, views, pointers,
+// members of the plan's count, entries in the owner's index.
+func (f *fixture) noLinksLeft(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
 	links, views := report.ShareKeys(f.st, f.rep.ID)
-	if n := f.st.R.Exists(context.Background(), links, views).Val(); n != 0 {
+	if n := f.st.R.Exists(ctx, links, views).Val(); n != 0 {
 		t.Fatal("links outlived their report")
+	}
+	if keys := f.st.R.Keys(ctx, f.st.Prefix()+"share:*").Val(); len(keys) != 0 {
+		t.Fatalf("pointers outlived their report: %v", keys)
+	}
+	if n := f.st.R.SCard(ctx, MadeKey(f.st, f.userID)).Val(); n != 0 {
+		t.Fatalf("%d links of the deleted report still in the plan's set", n)
+	}
+	for _, k := range f.st.R.SMembers(ctx, f.st.IndexKey(f.userID)).Val() {
+		if strings.HasPrefix(k, f.st.Prefix()+"share:") {
+			t.Fatalf("%s still in the owner's index", k)
+		}
 	}
 }
