@@ -39,11 +39,12 @@ export async function startApp() {
   return user;
 }
 
-// showAddressBanner tells, above every app page, that the address is not confirmed yet (with a
-// button that mails a new link) or that mail to it bounced.
+// showAddressBanner tells, on every app page, that the address is not confirmed yet (with a
+// button that mails a new link) or that mail to it bounced. It arrives with /api/me, after
+// the page has painted, so it goes at the end of the page, after the footer (which .app main
+// keeps below the fold), and sticks to the bottom of the screen (site.css .address-banner):
+// put above the content it pushed every page down, a layout shift of 0.13 on a phone.
 function showAddressBanner(user) {
-  const main = $('main');
-  if (!main) return;
   let box = null;
   if (user.email_bounced) {
     box = notice('warn', `Mail to ${user.email_bounced} bounced: we cannot reach you there. Change your address in `, h('a', { href: '/app/settings' }, 'Settings'), '.');
@@ -62,7 +63,7 @@ function showAddressBanner(user) {
   }
   if (box) {
     box.id = 'address-banner';
-    main.prepend(h('div', { class: 'container' }, box));
+    document.body.append(h('aside', { class: 'address-banner', 'aria-label': 'Your e-mail address' }, h('div', { class: 'container' }, box)));
   }
 }
 

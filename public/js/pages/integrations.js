@@ -55,6 +55,9 @@ showRedirectOutcome();
 await load();
 
 async function load() {
+  // The count is asked for beside the list and drawn with it: added after, it pushed the
+  // list down (a layout shift Lighthouse counted).
+  const limit = planLimit('integrations');
   let integrations;
   try {
     ({ integrations } = await get('/api/integrations'));
@@ -68,15 +71,17 @@ async function load() {
     replace(list, h('div', { class: 'empty' }, h('h3', null, 'No integrations are available'), h('p', null, 'This server has no provider configured.')));
     return;
   }
-  replace(list, h('ul', { class: 'integration-list' }, integrations.map(card)));
-  await showIntegrationsLimit();
+  const l = await limit;
+  replace(list, l && limitNote('integrations', 'integrations', l), h('ul', { class: 'integration-list' }, integrations.map(card)));
+  showIntegrationsLimit(l);
 }
 
 // showIntegrationsLimit says "N of M integrations" above the list and, at the limit, disables
 // the connect buttons of providers not connected yet. Reconnect stays: the provider's record
-// exists, so the API counts it as a reconnect, and a broken one must stay fixable.
-async function showIntegrationsLimit() {
-  const l = await planLimit('integrations');
+// exists, so the API counts it as a reconnect, and a broken one must stay fixable. l is the
+// limit already read, or undefined to read it now.
+async function showIntegrationsLimit(l) {
+  if (l === undefined) l = await planLimit('integrations');
   if (!l) return;
   const el = limitNote('integrations', 'integrations', l);
   if (!el.isConnected) list.before(el);
