@@ -76,7 +76,8 @@ func unixOf(t time.Time) int64 {
 	return t.Unix()
 }
 
-// putSubscription writes s whole, in the user's index, in one MULTI.
+// putSubscription writes s whole, in the user's index, in one MULTI, with the link from its
+// Stripe customer back to the account (AccountOfCustomer).
 func (b *Store) putSubscription(ctx context.Context, p redis.Pipeliner, userID string, s Subscription) {
 	k := b.subKey(userID)
 	p.Del(ctx, k)
@@ -85,6 +86,33 @@ func (b *Store) putSubscription(ctx context.Context, p redis.Pipeliner, userID s
 		"cancel_at_period_end", boolField(s.CancelAtPeriodEnd), "customer_id", s.CustomerID,
 		"subscription_id", s.SubscriptionID, "updated_at", unixOf(s.UpdatedAt))
 	b.st.Own(ctx, p, userID, k)
+	if s.CustomerID != "" {
+		ck := b.stripeCustomerKey(s.CustomerID)
+		p.Set(ctx, ck, userID, 0)
+		b.st.Own(ctx, p, userID, ck)
+	}
+}
+
+// stripeCustomerKey maps a Stripe customer to the account whose subscription it pays. It is
+// written with the subscription, so it exists once a Checkout of ours has been synced (Checkout
+// creates the customer; we record it from the subscription); it belongs to the user (in the
+// index), so account deletion removes it and a later event finds no account.
+func (b *Store) stripeCustomerKey(customer string) string {
+	return b.st.Key("billing", "stripe-customer", customer)
+}
+
+// AccountOfCustomer is the account a Stripe customer pays for, "" when no subscription of
+// ours has named it: how a subscription or invoice made outside our Checkout (in the
+// Dashboard, by the API), which carries no metadata[account], is attributed.
+func (b *Store) AccountOfCustomer(ctx context.Context, customer string) (string, error) {
+	if customer == "" {
+		return "", nil
+	}
+	id, err := b.st.R.Get(ctx, b.stripeCustomerKey(customer)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return id, store.Err(err)
 }
 
 func boolField(v bool) string {

@@ -22,7 +22,10 @@ func (s *Service) invoicePaid(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("reading invoice %s: %w", id, err)
 	}
-	account := s.accountOfInvoice(in)
+	account, err := s.accountOfInvoice(ctx, in)
+	if err != nil {
+		return err
+	}
 	if err := s.keep(ctx, account, invoiceRecord(in)); err != nil {
 		return err
 	}
@@ -39,7 +42,10 @@ func (s *Service) paymentFailed(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("reading invoice %s: %w", id, err)
 	}
-	account := s.accountOfInvoice(in)
+	account, err := s.accountOfInvoice(ctx, in)
+	if err != nil {
+		return err
+	}
 	if sub := in.SubscriptionID(); sub != "" {
 		if err := s.Sync(ctx, sub, account); err != nil {
 			return err
@@ -82,7 +88,11 @@ func (s *Service) creditNote(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("reading invoice %s of credit note %s: %w", cn.Invoice, id, err)
 	}
-	return s.keep(ctx, s.accountOfInvoice(in), creditNoteRecord(cn, in))
+	account, err := s.accountOfInvoice(ctx, in)
+	if err != nil {
+		return err
+	}
+	return s.keep(ctx, account, creditNoteRecord(cn, in))
 }
 
 // keep writes r under the live account's billing reference, or unlinked when the account is
@@ -102,12 +112,14 @@ func (s *Service) keep(ctx context.Context, account string, r billing.Record) er
 }
 
 // accountOfInvoice is the account an invoice bills: Stripe copies the subscription's
-// metadata onto the invoice (parent.subscription_details.metadata).
-func (s *Service) accountOfInvoice(in *stripeapi.Invoice) string {
+// metadata onto the invoice (parent.subscription_details.metadata); an invoice of a
+// subscription made outside our Checkout has none, and goes by its customer.
+func (s *Service) accountOfInvoice(ctx context.Context, in *stripeapi.Invoice) (string, error) {
+	meta := ""
 	if in.Parent != nil && in.Parent.SubscriptionDetails != nil {
-		return in.Parent.SubscriptionDetails.Metadata["account"]
+		meta = in.Parent.SubscriptionDetails.Metadata["account"]
 	}
-	return ""
+	return s.accountOf(ctx, meta, "", in.Customer)
 }
 
 func invoiceRecord(in *stripeapi.Invoice) billing.Record {

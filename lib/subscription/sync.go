@@ -27,7 +27,7 @@ var errBusy = problem.Conflict("subscription_busy", "Another update of this subs
 // the subscription before a change could write after one that read it after, and the older
 // state would win. With it, the last writer is the last reader. account is a hint from the
 // event (a Checkout session's client_reference_id); the subscription's metadata[account],
-// which Checkout sets, wins.
+// which Checkout sets, wins; without either, its customer's account (accountOf).
 func (s *Service) Sync(ctx context.Context, id, account string) error {
 	unlock, err := s.lock(ctx, id)
 	if err != nil {
@@ -38,11 +38,11 @@ func (s *Service) Sync(ctx context.Context, id, account string) error {
 	if err != nil {
 		return fmt.Errorf("subscription: reading %s: %w", id, err)
 	}
-	if a := sub.Metadata["account"]; a != "" {
-		account = a
+	if account, err = s.accountOf(ctx, sub.Metadata["account"], account, sub.Customer); err != nil {
+		return err
 	}
 	if !ids.Valid(account) {
-		slog.Warn("subscription: a subscription names no Metriqs account; ignored", "subscription", id)
+		slog.Warn("subscription: a subscription names no Metriqs account and its customer pays for none; ignored", "subscription", id, "customer", sub.Customer)
 		return nil
 	}
 	state := s.stateOf(sub)
@@ -58,6 +58,23 @@ func (s *Service) Sync(ctx context.Context, id, account string) error {
 		return nil
 	}
 	return err
+}
+
+// accountOf is the account an object of Stripe's bills: meta (its metadata[account], set by
+// our Checkout) when there is one, else hint (the event's), else the account its customer
+// pays for — a subscription made outside our Checkout (the Dashboard, the API) carries no
+// metadata, but its customer is one our Checkout created. "" for none.
+func (s *Service) accountOf(ctx context.Context, meta, hint, customer string) (string, error) {
+	for _, a := range []string{meta, hint} {
+		if a != "" {
+			return a, nil
+		}
+	}
+	a, err := s.billing.AccountOfCustomer(ctx, customer)
+	if err != nil {
+		return "", fmt.Errorf("subscription: the account of customer %s: %w", customer, err)
+	}
+	return a, nil
 }
 
 // stateOf is the stored form of a Stripe subscription. A price this deployment does not
