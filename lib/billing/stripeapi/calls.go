@@ -64,17 +64,27 @@ type Subscription struct {
 	Status            string            `json:"status"`
 	CancelAtPeriodEnd bool              `json:"cancel_at_period_end"`
 	Metadata          map[string]string `json:"metadata"`
-	Items             struct {
-		Data []struct {
-			CurrentPeriodEnd int64 `json:"current_period_end"`
-			Price            struct {
-				ID        string `json:"id"`
-				Recurring struct {
-					Interval string `json:"interval"`
-				} `json:"recurring"`
-			} `json:"price"`
-		} `json:"data"`
-	} `json:"items"`
+	Items             SubscriptionItems `json:"items"`
+}
+
+// SubscriptionItems is the list of a subscription's items (Metriqs makes one: the plan's
+// price). The nested shapes are named so lib/devserver/stripesandbox can serve them.
+type SubscriptionItems struct {
+	Data []SubscriptionItem `json:"data"`
+}
+
+// SubscriptionItem is one price on a subscription and the end of its current period.
+type SubscriptionItem struct {
+	CurrentPeriodEnd int64 `json:"current_period_end"`
+	Price            Price `json:"price"`
+}
+
+// Price is an item's price id and how often it bills ("month", "year").
+type Price struct {
+	ID        string `json:"id"`
+	Recurring struct {
+		Interval string `json:"interval"`
+	} `json:"recurring"`
 }
 
 // Subscription reads a subscription as it is now.
@@ -128,12 +138,20 @@ type Invoice struct {
 		FinalizedAt int64 `json:"finalized_at"`
 		PaidAt      int64 `json:"paid_at"`
 	} `json:"status_transitions"`
-	Parent *struct {
-		SubscriptionDetails *struct {
-			Subscription string            `json:"subscription"`
-			Metadata     map[string]string `json:"metadata"`
-		} `json:"subscription_details"`
-	} `json:"parent"`
+	Parent *InvoiceParent `json:"parent"`
+}
+
+// InvoiceParent is what an invoice was made for; SubscriptionDetails is nil for a one-off
+// invoice.
+type InvoiceParent struct {
+	SubscriptionDetails *SubscriptionDetails `json:"subscription_details"`
+}
+
+// SubscriptionDetails names the subscription an invoice bills, and that subscription's
+// metadata as it was when the invoice was made.
+type SubscriptionDetails struct {
+	Subscription string            `json:"subscription"`
+	Metadata     map[string]string `json:"metadata"`
 }
 
 // SubscriptionID is the invoice's subscription ("" for a one-off invoice).

@@ -1,6 +1,10 @@
 package stripesandbox
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/trymetriqs/metriqs/lib/billing/stripeapi"
+)
 
 // What the pages do, as Stripe would: each changes the objects and queues the events Stripe
 // sends for it. Callers hold s.mu.
@@ -15,10 +19,9 @@ func (s *Sandbox) complete(c *checkout, name string) *subscription {
 		c.Customer = cus.ID
 	}
 	cus.Name = name
-	cus.Address = &address{Line1: "1 Sandbox Street", City: "Testville", PostalCode: "10115", Country: "DE"}
-	sub := &subscription{ID: s.newID("sub"), Object: "subscription", Customer: cus.ID, Status: "active",
-		Metadata: c.subMetadata, Items: items{Object: "list"}}
-	sub.Items.Data = []item{{ID: s.newID("si")}}
+	cus.Address = &stripeapi.Address{Line1: "1 Sandbox Street", City: "Testville", PostalCode: "10115", Country: "DE"}
+	sub := &subscription{Object: "subscription", Subscription: stripeapi.Subscription{ID: s.newID("sub"), Customer: cus.ID,
+		Status: "active", Metadata: c.subMetadata, Items: stripeapi.SubscriptionItems{Data: make([]stripeapi.SubscriptionItem, 1)}}}
 	s.setPrice(sub, c.price)
 	s.subs[sub.ID] = sub
 	c.Status, c.Subscription = "complete", sub.ID
@@ -46,13 +49,12 @@ func (s *Sandbox) invoice(sub *subscription) *invoice {
 	cus := s.customers[sub.Customer]
 	sub0 := amounts[sub.Items.Data[0].Price.Recurring.Interval]
 	tax := sub0 * taxPercent / 100
-	in := &invoice{ID: s.newID("in"), Object: "invoice", Number: fmt.Sprintf("SBX-%04d", len(s.invoices)+1), Customer: cus.ID,
-		Status: "open", Created: s.now().Unix(), Currency: "usd", Subtotal: sub0, Total: sub0 + tax, TotalExcludingTax: sub0,
-		CustomerName: cus.Name, CustomerEmail: cus.Email, CustomerAddress: cus.Address,
-		CustomerTaxIDs: []map[string]any{{"type": "eu_vat", "value": "DE123456789"}}}
+	in := &invoice{Object: "invoice", Invoice: stripeapi.Invoice{ID: s.newID("in"), Number: fmt.Sprintf("SBX-%04d", len(s.invoices)+1),
+		Customer: cus.ID, Status: "open", Created: s.now().Unix(), Currency: "usd", Subtotal: sub0, Total: sub0 + tax,
+		TotalExcludingTax: sub0, CustomerName: cus.Name, CustomerEmail: cus.Email, CustomerAddress: cus.Address,
+		CustomerTaxIDs: []stripeapi.TaxID{{Type: "eu_vat", Value: "DE123456789"}},
+		Parent:         &stripeapi.InvoiceParent{SubscriptionDetails: &stripeapi.SubscriptionDetails{Subscription: sub.ID, Metadata: sub.Metadata}}}}
 	in.StatusTransitions.FinalizedAt = in.Created
-	in.Parent.Type = "subscription_details"
-	in.Parent.SubscriptionDetails.Subscription, in.Parent.SubscriptionDetails.Metadata = sub.ID, sub.Metadata
 	s.invoices[in.ID] = in
 	sub.LatestInvoice = in.ID
 	return in
@@ -85,8 +87,10 @@ func (s *Sandbox) refund(sub *subscription) error {
 	if in == nil || in.Status != "paid" {
 		return fmt.Errorf("the latest invoice is not paid")
 	}
-	cn := &creditNote{ID: s.newID("cn"), Object: "credit_note", Number: in.Number + "-CN", Invoice: in.ID, Customer: in.Customer,
-		Status: "issued", Created: s.now().Unix(), Currency: in.Currency, Subtotal: in.Subtotal, Total: in.Total, TotalExcludingTax: in.TotalExcludingTax}
+	excl := in.TotalExcludingTax
+	cn := &creditNote{Object: "credit_note", CreditNote: stripeapi.CreditNote{ID: s.newID("cn"), Number: in.Number + "-CN", Invoice: in.ID,
+		Customer: in.Customer, Status: "issued", Created: s.now().Unix(), Currency: in.Currency, Subtotal: in.Subtotal, Total: in.Total,
+		TotalExcludingTax: &excl}}
 	s.notes[cn.ID] = cn
 	s.queue("credit_note.created", cn)
 	return nil

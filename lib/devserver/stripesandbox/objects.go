@@ -3,113 +3,49 @@ package stripesandbox
 import (
 	"net/http"
 	"time"
+
+	"github.com/trymetriqs/metriqs/lib/billing/stripeapi"
 )
 
-// The sandbox's objects, in the shape of Stripe's API (version provider.StripeVersion) for
-// the fields Metriqs reads.
+// The sandbox's objects: the client's own types (lib/billing/stripeapi, what Metriqs reads of
+// Stripe's API version provider.StripeVersion), so the sandbox serves exactly the shapes the
+// client decodes, plus the "object" field Stripe adds and what the sandbox itself keeps.
 
 type checkout struct {
-	ID                string            `json:"id"`
-	Object            string            `json:"object"`
-	Mode              string            `json:"mode"`
-	URL               string            `json:"url"`
-	Status            string            `json:"status"` // open, complete
-	ClientReferenceID string            `json:"client_reference_id"`
-	Customer          string            `json:"customer,omitempty"`
-	CustomerEmail     string            `json:"customer_email,omitempty"`
-	Subscription      string            `json:"subscription,omitempty"`
-	Metadata          map[string]string `json:"metadata"`
-	SuccessURL        string            `json:"success_url"`
-	CancelURL         string            `json:"cancel_url"`
-	price             string
-	subMetadata       map[string]string
+	Object string `json:"object"`
+	stripeapi.Session
+	Mode          string `json:"mode"`
+	Status        string `json:"status"` // open, complete
+	CustomerEmail string `json:"customer_email,omitempty"`
+	SuccessURL    string `json:"success_url"`
+	CancelURL     string `json:"cancel_url"`
+	price         string
+	subMetadata   map[string]string
 }
 
+// customer is the sandbox's own: the client reads a customer's details from its invoices.
 type customer struct {
-	ID      string   `json:"id"`
-	Object  string   `json:"object"`
-	Email   string   `json:"email"`
-	Name    string   `json:"name"`
-	Address *address `json:"address"`
-}
-
-type address struct {
-	Line1      string `json:"line1"`
-	City       string `json:"city"`
-	PostalCode string `json:"postal_code"`
-	Country    string `json:"country"`
+	ID      string             `json:"id"`
+	Object  string             `json:"object"`
+	Email   string             `json:"email"`
+	Name    string             `json:"name"`
+	Address *stripeapi.Address `json:"address"`
 }
 
 type subscription struct {
-	ID                string            `json:"id"`
-	Object            string            `json:"object"`
-	Customer          string            `json:"customer"`
-	Status            string            `json:"status"`
-	CancelAtPeriodEnd bool              `json:"cancel_at_period_end"`
-	Metadata          map[string]string `json:"metadata"`
-	Items             items             `json:"items"`
-	LatestInvoice     string            `json:"latest_invoice"`
-}
-
-type items struct {
 	Object string `json:"object"`
-	Data   []item `json:"data"`
-}
-
-type item struct {
-	ID               string `json:"id"`
-	CurrentPeriodEnd int64  `json:"current_period_end"`
-	Price            price  `json:"price"`
-}
-
-type price struct {
-	ID        string `json:"id"`
-	Recurring struct {
-		Interval string `json:"interval"`
-	} `json:"recurring"`
+	stripeapi.Subscription
+	LatestInvoice string `json:"latest_invoice"` // the invoice a payment in the portal pays
 }
 
 type invoice struct {
-	ID                string           `json:"id"`
-	Object            string           `json:"object"`
-	Number            string           `json:"number"`
-	Customer          string           `json:"customer"`
-	Status            string           `json:"status"` // open, paid
-	Created           int64            `json:"created"`
-	Currency          string           `json:"currency"`
-	Subtotal          int64            `json:"subtotal"`
-	Total             int64            `json:"total"`
-	TotalExcludingTax int64            `json:"total_excluding_tax"`
-	AmountPaid        int64            `json:"amount_paid"`
-	CustomerName      string           `json:"customer_name"`
-	CustomerEmail     string           `json:"customer_email"`
-	CustomerAddress   *address         `json:"customer_address"`
-	CustomerTaxIDs    []map[string]any `json:"customer_tax_ids"`
-	StatusTransitions struct {
-		FinalizedAt int64 `json:"finalized_at"`
-		PaidAt      int64 `json:"paid_at"`
-	} `json:"status_transitions"`
-	Parent struct {
-		Type                string `json:"type"`
-		SubscriptionDetails struct {
-			Subscription string            `json:"subscription"`
-			Metadata     map[string]string `json:"metadata"`
-		} `json:"subscription_details"`
-	} `json:"parent"`
+	Object string `json:"object"`
+	stripeapi.Invoice
 }
 
 type creditNote struct {
-	ID                string `json:"id"`
-	Object            string `json:"object"`
-	Number            string `json:"number"`
-	Invoice           string `json:"invoice"`
-	Customer          string `json:"customer"`
-	Status            string `json:"status"`
-	Created           int64  `json:"created"`
-	Currency          string `json:"currency"`
-	Subtotal          int64  `json:"subtotal"`
-	Total             int64  `json:"total"`
-	TotalExcludingTax int64  `json:"total_excluding_tax"`
+	Object string `json:"object"`
+	stripeapi.CreditNote
 }
 
 // Sandbox prices: the amounts lib/plan shows for pro (tax at 20% on top, so records carry tax).
@@ -136,9 +72,10 @@ func (s *Sandbox) createCheckout(r *http.Request) (any, *apiError) {
 		}
 	}
 	id := s.newID("cs_test")
-	c := &checkout{ID: id, Object: "checkout.session", Mode: "subscription", URL: s.o.BaseURL + "/checkout/" + id, Status: "open",
-		ClientReferenceID: form(r, "client_reference_id"), Customer: form(r, "customer"), CustomerEmail: form(r, "customer_email"),
-		Metadata:   map[string]string{"account": form(r, "metadata[account]"), "_idempotency": r.Header.Get("Idempotency-Key")},
+	c := &checkout{Object: "checkout.session", Session: stripeapi.Session{ID: id, URL: s.o.BaseURL + "/checkout/" + id,
+		ClientReferenceID: form(r, "client_reference_id"), Customer: form(r, "customer"),
+		Metadata: map[string]string{"account": form(r, "metadata[account]"), "_idempotency": r.Header.Get("Idempotency-Key")}},
+		Mode: "subscription", Status: "open", CustomerEmail: form(r, "customer_email"),
 		SuccessURL: form(r, "success_url"), CancelURL: form(r, "cancel_url"), price: p,
 		subMetadata: map[string]string{"account": form(r, "subscription_data[metadata][account]")}}
 	s.checkouts[id] = c
