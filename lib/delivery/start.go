@@ -21,14 +21,23 @@ const (
 	MaxHolds  = 7 * 24
 )
 
+// runBody is a run-schedule message: the tick's or "Send now"'s, or a held run's next look,
+// which carries its number.
+type runBody struct {
+	schedule.RunJob
+	// Look is the number of the held run's look this message is (0 for the first message).
+	Look int `json:"hold_look,omitempty"`
+}
+
 // Start is the run-schedule job: the run record, then its report. A paused (or deleted)
 // schedule's ticked run does nothing; a run whose sources need reconnecting is held or sent
 // labelled, as the schedule says, and the owner is told either way.
 func (s *Service) Start(ctx context.Context, body []byte) error {
-	var job schedule.RunJob
-	if err := json.Unmarshal(body, &job); err != nil || !ids.Valid(job.RunID) || job.UserID == "" || job.ScheduleID == "" {
+	var in runBody
+	if err := json.Unmarshal(body, &in); err != nil || !ids.Valid(in.RunID) || in.UserID == "" || in.ScheduleID == "" {
 		return jobs.Permanent(fmt.Errorf("run-schedule: bad body %q", body))
 	}
+	job := in.RunJob
 	sc, err := s.schedules.Get(ctx, job.UserID, job.ScheduleID)
 	if errors.Is(err, schedule.ErrNotFound) {
 		return nil
@@ -48,7 +57,7 @@ func (s *Service) Start(ctx context.Context, body []byte) error {
 		return err
 	}
 	if len(missing) > 0 && sc.OnNeedsReconnect == schedule.Hold && !job.Test {
-		return s.hold(ctx, job, run, missing)
+		return s.hold(ctx, in, run, missing)
 	}
 	return s.generate(ctx, job, sc, run, missing)
 }
@@ -80,11 +89,17 @@ func (s *Service) generate(ctx context.Context, job schedule.RunJob, sc *schedul
 }
 
 // hold keeps the run until its sources are reconnected: it tells the owner (once), then
-// publishes itself again in HoldRetry, up to MaxHolds times, after which the run fails.
-func (s *Service) hold(ctx context.Context, job schedule.RunJob, run *Run, missing []string) error {
+// publishes its next look in HoldRetry, up to MaxHolds looks, after which the run fails.
+// Only the first delivery of a look counts it and every delivery publishes the same next
+// look (its number is the dedup id), so QStash's second delivery of each message neither
+// starts a second chain of looks nor makes the week run out twice as fast.
+func (s *Service) hold(ctx context.Context, in runBody, run *Run, missing []string) error {
+	job := in.RunJob
 	run, err := s.update(ctx, job.UserID, job.ScheduleID, run.ID, func(r *Run) error {
 		r.Status, r.Missing = RunHeld, missing
-		r.Holds++
+		if r.Holds == in.Look {
+			r.Holds++
+		}
 		return nil
 	})
 	if err != nil {
@@ -96,8 +111,8 @@ func (s *Service) hold(ctx context.Context, job schedule.RunJob, run *Run, missi
 	if run.Holds > MaxHolds {
 		return s.fail(ctx, job.UserID, run, "held_too_long", "The run waited a week for its sources to be reconnected.")
 	}
-	b, _ := json.Marshal(job)
-	_, err = s.pub.Publish(ctx, JobRun, json.RawMessage(b), jobs.Delay(HoldRetry),
+	next := runBody{RunJob: job, Look: run.Holds}
+	_, err = s.pub.Publish(ctx, JobRun, next, jobs.Delay(HoldRetry),
 		jobs.DeduplicationID("run-"+run.ID+"-hold-"+strconv.Itoa(run.Holds)), jobs.Retries(schedule.RunRetries))
 	return err
 }
