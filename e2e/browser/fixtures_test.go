@@ -139,6 +139,9 @@ func TestReportPageDrawsEveryPartOfAReport(t *testing.T) {
 	if got := p.Text("section[aria-labelledby='sec-google-analytics'] .section-zone"); got != "Days in America/New_York" {
 		t.Errorf("GA4 zone line %q", got)
 	}
+	if got := p.Text("section[aria-labelledby='sec-stripe'] .section-zone"); got != "Days in Europe/Paris" {
+		t.Errorf("Stripe zone line %q", got)
+	}
 	if got := p.Text("section[aria-labelledby='sec-search-console'] [data-note='search_console_data_lag']"); !strings.Contains(got, "2026-11-27") {
 		t.Errorf("Search Console lag note %q", got)
 	}
@@ -168,6 +171,11 @@ func TestReportPageDrawsEveryPartOfAReport(t *testing.T) {
 	p.WaitVisible("table caption")
 	if got := p.Count(".table-card tbody tr"); got != 12 {
 		t.Errorf("%d rows in the top tables, want 12", got)
+	}
+	// Every top list fits its card at desktop width, change column included (a wide one
+	// takes the whole row rather than scrolling sideways inside half of it).
+	if n := Eval[int](p, `[...document.querySelectorAll('.table-card .table-wrap')].filter((w) => w.scrollWidth > w.clientWidth + 1).length`); n != 0 {
+		t.Errorf("%d top lists scroll sideways at 1280 px", n)
 	}
 	if got := p.Text("#share-none"); got != "No share links yet." {
 		t.Errorf("the Share panel says %q", got)

@@ -113,7 +113,9 @@ function topTable(t) {
       h('span', { class: `badge badge-${c.tone}`, title: `${c.words} (before: ${cell(prev[j])})` },
         h('span', { 'aria-hidden': 'true' }, c.text), h('span', { class: 'visually-hidden' }, `${c.words}, from ${cell(prev[j])}`)));
   };
-  return h('div', { class: 'card table-card' }, h('div', { class: 'table-wrap' }, h('table', null,
+  // A list of more than four columns (Search Console's queries with their change) takes the
+  // whole row: in half of it, it would scroll sideways.
+  return h('div', { class: cols.length > 4 ? 'card table-card table-card-wide' : 'card table-card' }, h('div', { class: 'table-wrap' }, h('table', null,
     h('caption', null, t.title || t.key),
     h('thead', null, h('tr', null, cols.map((c, i) => h('th', { scope: 'col', class: i > 0 && rows.length && (i >= rows[0].length || rows.every((r) => numeric(r[i]))) ? 'num' : null }, c)))),
     h('tbody', null, rows.length
