@@ -192,6 +192,17 @@ func (m *stripeMoney) add(t balanceTxn, day period.Date) {
 	m.net[day] += float64(t.Net)
 }
 
+// majorSeries is se, read in cur's minor units (cents), in major units: both lines, since the
+// comparison line is drawn against the period's.
+func majorSeries(se Series, cur string) Series {
+	for _, pts := range [][]Point{se.Points, se.Previous} {
+		for i := range pts {
+			pts[i].Value = major(pts[i].Value, cur)
+		}
+	}
+	return se
+}
+
 func stripeSection(p period.Period, money map[string]*stripeMoney, customers daily, mrr map[string]float64) *Section {
 	s := ok(ProviderStripe)
 	for _, cur := range slices.Sorted(maps.Keys(money)) {
@@ -209,11 +220,7 @@ func stripeSection(p period.Period, money map[string]*stripeMoney, customers dai
 			key, label := f.key+"_"+cur, fmt.Sprintf("%s (%s)", f.label, up)
 			c, prev := f.d.totals(p)
 			s.Metrics = append(s.Metrics, NewMetric(key, label, unit, major(c, cur), major(prev, cur), f.better))
-			series := f.d.series(key, label, p)
-			for i := range series.Points {
-				series.Points[i].Value = major(series.Points[i].Value, cur)
-			}
-			s.Series = append(s.Series, series)
+			s.Series = append(s.Series, majorSeries(f.d.series(key, label, p), cur))
 		}
 	}
 	for _, cur := range slices.Sorted(maps.Keys(mrr)) {
