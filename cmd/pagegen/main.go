@@ -32,11 +32,14 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	n, err := pages.Write(filepath.Join(root, "public"), built)
+	wrote, err := pages.Write(filepath.Join(root, "public"), built)
+	for _, name := range wrote {
+		fmt.Println("pagegen: wrote public/" + name)
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Printf("pagegen: %d of %d pages written\n", n, len(built))
+	fmt.Printf("pagegen: %d of %d pages written\n", len(wrote), len(built))
 	return nil
 }
 

@@ -12,9 +12,10 @@ import (
 )
 
 // Write puts the built pages under dir (public/), leaving alone every file whose bytes are
-// already right so that its timestamp stays. It returns how many it wrote.
-func Write(dir string, built map[string][]byte) (int, error) {
-	wrote := 0
+// already right so that its timestamp stays. It returns the names of those it wrote, so that
+// whoever runs it sees a page they did not mean to touch (a hand edit it has overwritten).
+func Write(dir string, built map[string][]byte) ([]string, error) {
+	var wrote []string
 	for _, name := range sortedNames(built) {
 		file := filepath.Join(dir, filepath.FromSlash(name))
 		if old, err := os.ReadFile(file); err == nil && bytes.Equal(old, built[name]) {
@@ -26,7 +27,7 @@ func Write(dir string, built map[string][]byte) (int, error) {
 		if err := os.WriteFile(file, built[name], 0o644); err != nil {
 			return wrote, fmt.Errorf("pages: %w", err)
 		}
-		wrote++
+		wrote = append(wrote, name)
 	}
 	return wrote, nil
 }

@@ -152,3 +152,25 @@ func TestBuildRefusesBadSources(t *testing.T) {
 		})
 	}
 }
+
+// Write rewrites only the pages whose bytes differ, and names them.
+func TestWriteNamesWhatItWrote(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.html"), []byte("A"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "c.html"), []byte("C edited by hand"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	built := map[string][]byte{"a.html": []byte("A"), "app/b.html": []byte("B"), "c.html": []byte("C")}
+	wrote, err := Write(dir, built)
+	if err != nil || strings.Join(wrote, " ") != "app/b.html c.html" {
+		t.Fatalf("wrote %q, %v; want app/b.html c.html", wrote, err)
+	}
+	if d, err := Drift(os.DirFS(dir), built); err != nil || len(d) != 0 {
+		t.Errorf("after Write: drift %q, %v", d, err)
+	}
+	if wrote, err := Write(dir, built); err != nil || len(wrote) != 0 {
+		t.Errorf("second Write wrote %q, %v; want nothing", wrote, err)
+	}
+}
