@@ -183,7 +183,7 @@ function editForm(sc) {
     h('div', { class: 'field' },
       h('label', { for: `${sc.id}-recipients` }, 'Recipients'),
       h('textarea', { id: `${sc.id}-recipients`, name: 'recipients', rows: 4, 'aria-describedby': `${sc.id}-recipients-hint` }, (sc.recipients || []).join('\n')),
-      h('p', { class: 'hint', id: `${sc.id}-recipients-hint` }, 'One address per line: you and up to 10 others. Each new recipient is told who added them and can unsubscribe in one click.')),
+      h('p', { class: 'hint', id: `${sc.id}-recipients-hint` }, 'One address per line: you and as many others as your plan allows. Each new recipient is told who added them and can unsubscribe in one click.')),
     h('div', { class: 'form-row' },
       sel('cadence', 'How often', [opt('weekly', 'Every week', sc.cadence), opt('monthly', 'Every month', sc.cadence)]),
       sel('weekday', 'On (weekly)', WEEKDAYS.map((d, i) => opt(i, d, sc.weekday ?? 1))),
