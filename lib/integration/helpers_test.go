@@ -27,6 +27,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/seal"
 	"github.com/trymetriqs/metriqs/lib/store"
 	"github.com/trymetriqs/metriqs/lib/store/storetest"
+	"github.com/trymetriqs/metriqs/lib/testclock"
 	"github.com/trymetriqs/metriqs/lib/web"
 )
 
@@ -37,19 +38,6 @@ var (
 	webmaster = "https://www.googleapis.com/auth/webmasters.readonly"
 	browser   = web.Client{IP: "203.0.113.7", UserAgent: "test"}
 )
-
-// clock is a settable clock shared by the service, the fakes and the sandbox.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // recorder is a Publisher that keeps what was published.
 type recorder struct {
@@ -81,7 +69,7 @@ func (r *recorder) messages() []json.RawMessage {
 // env is a Service wired to a fake of every provider and a real sandbox.
 type env struct {
 	st    *store.Store
-	clock *clock
+	clock *testclock.Clock
 	pub   *recorder
 	fakes map[string]*providertest.Fake
 	sbx   *httptest.Server
@@ -105,7 +93,7 @@ func key(id string, b byte) config.Key {
 func setup(t *testing.T) *env {
 	t.Helper()
 	e := &env{
-		st: storetest.New(t), clock: &clock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}, pub: &recorder{},
+		st: storetest.New(t), clock: testclock.New(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)), pub: &recorder{},
 		ring: config.KeyRing{key("k1", 1)}, user: "useraaaaaaaaaaaaaaaaaaaaaa", plan: pro(t),
 		fakes: map[string]*providertest.Fake{
 			provider.GoogleAnalytics: providertest.Google(t, analytics),

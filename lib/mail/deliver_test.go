@@ -27,7 +27,7 @@ func TestDeliverSends(t *testing.T) {
 	o := f.tr.sent[0]
 	id := digest("u1", "verify:1")
 	if o.From != "Metriqs <account@mail.metriqs.test>" || o.To != "ada@example.com" || o.Subject != "Grüße, Ada" ||
-		o.MessageID != "<"+id+"@mail.metriqs.test>" || o.IdempotencyKey != id || !o.Date.Equal(f.clk.now()) ||
+		o.MessageID != "<"+id+"@mail.metriqs.test>" || o.IdempotencyKey != id || !o.Date.Equal(f.clk.Now()) ||
 		!strings.Contains(o.HTML, "Line &lt;1&gt;") || !strings.Contains(o.Text, "secret-token") {
 		t.Fatalf("outgoing = %+v", o)
 	}
@@ -121,7 +121,7 @@ func TestDeliverClaimLease(t *testing.T) {
 	if err := f.s.Deliver(ctx, body("u1", "k"), f.out); !errors.Is(err, errBusy) || jobs.IsPermanent(err) || f.tr.count() != 0 {
 		t.Fatalf("during the lease: %v, %d sends", err, f.tr.count())
 	}
-	f.clk.add(ClaimLease + 1)
+	f.clk.Add(ClaimLease + 1)
 	if err := f.s.Deliver(ctx, body("u1", "k"), f.out); err != nil || f.tr.count() != 1 {
 		t.Fatalf("after the lease: %v, %d sends", err, f.tr.count())
 	}

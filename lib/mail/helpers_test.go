@@ -12,6 +12,7 @@ import (
 	"github.com/trymetriqs/metriqs/lib/config"
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/store/storetest"
+	"github.com/trymetriqs/metriqs/lib/testclock"
 )
 
 // published is a QStash that records what Enqueue publishes through the real lean publisher.
@@ -98,30 +99,18 @@ func init() {
 	})
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
 	s   *Service
 	pub *published
 	tr  *transport
-	clk *clock
+	clk *testclock.Clock
 	out Outbox
 }
 
 func newFixture(t *testing.T) *fixture {
 	st := storetest.New(t)
-	f := &fixture{pub: newPublished(t), tr: &transport{}, clk: &clock{t: time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)}}
-	f.s = New(st, f.pub, f.clk.now)
+	f := &fixture{pub: newPublished(t), tr: &transport{}, clk: testclock.New(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))}
+	f.s = New(st, f.pub, f.clk.Now)
 	f.out = Outbox{Transport: f.tr, From: map[Sender]string{FromAccount: "Metriqs <account@mail.metriqs.test>", FromReports: "reports@reports.metriqs.test"}}
 	return f
 }

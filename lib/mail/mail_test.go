@@ -51,7 +51,7 @@ func TestEnqueueStoresAndPublishes(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := f.record(t, "u1", "verify:abc")
-	if r.Status != StatusQueued || r.To != "ada@example.com" || r.Data["name"] != "Ada" || !r.QueuedAt.Equal(f.clk.now()) {
+	if r.Status != StatusQueued || r.To != "ada@example.com" || r.Data["name"] != "Ada" || !r.QueuedAt.Equal(f.clk.Now()) {
 		t.Fatalf("record = %+v", r)
 	}
 	if ok, _ := f.s.st.R.SIsMember(ctx, f.s.st.IndexKey("u1"), f.s.mailKey("u1")).Result(); !ok {

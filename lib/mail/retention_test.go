@@ -22,11 +22,11 @@ func TestDeliverTrimsRecordsPastRetention(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f.clk.add(Retention - time.Hour)
+	f.clk.Add(Retention - time.Hour)
 	if err := f.s.Enqueue(ctx, testMessage("recent")); err != nil {
 		t.Fatal(err)
 	}
-	f.clk.add(2 * time.Hour)
+	f.clk.Add(2 * time.Hour)
 	if err := f.s.Enqueue(ctx, testMessage("new")); err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestTrimRemovesTheLastRecordWithItsIndexEntry(t *testing.T) {
 	if ttl := f.s.st.R.TTL(ctx, f.s.mailKey("u1")).Val(); ttl <= Retention-time.Minute || ttl > Retention {
 		t.Fatalf("the mail hash expires in %s, want %s", ttl, Retention)
 	}
-	f.clk.add(Retention + time.Second)
+	f.clk.Add(Retention + time.Second)
 	if err := f.s.trim(ctx, "u1"); err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestTrimKeepsAClaimedRecord(t *testing.T) {
 	if err := f.s.Enqueue(ctx, testMessage("k")); err != nil {
 		t.Fatal(err)
 	}
-	f.clk.add(Retention + time.Second)
+	f.clk.Add(Retention + time.Second)
 	if c, err := f.s.claim(ctx, "u1", "k"); err != nil || c == nil {
 		t.Fatalf("claim: %v %v", c, err)
 	}
@@ -104,7 +104,7 @@ func TestTrimRacingEnqueueKeepsTheIndex(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		f.clk.add(Retention + time.Second)
+		f.clk.Add(Retention + time.Second)
 		storetest.Together(12, func(i int) {
 			var err error
 			if i == 6 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/qstashdev"
+	"github.com/trymetriqs/metriqs/lib/testclock"
 )
 
 func TestPublishDeliversSignedRequest(t *testing.T) {
@@ -98,7 +99,7 @@ func TestWrongTokenIsRefused(t *testing.T) {
 }
 
 func TestDelayAndNotBefore(t *testing.T) {
-	clk := newClock(time.Now().Truncate(time.Second))
+	clk := testclock.New(time.Now().Truncate(time.Second))
 	srv, client := standIn(t, qstashdev.Options{Clock: clk.Now})
 	dest := newSink(t, nil)
 	start := clk.Now()
@@ -148,7 +149,7 @@ func TestDelayAndNotBefore(t *testing.T) {
 }
 
 func TestDeduplication(t *testing.T) {
-	clk := newClock(time.Now())
+	clk := testclock.New(time.Now())
 	srv, client := standIn(t, qstashdev.Options{Clock: clk.Now})
 	dest := newSink(t, nil)
 	publish := func(o qstash.PublishOptions) qstash.PublishOrEnqueueResponse {
@@ -236,7 +237,7 @@ func TestBatch(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
-	clk := newClock(time.Now())
+	clk := testclock.New(time.Now())
 	srv, client := standIn(t, qstashdev.Options{Clock: clk.Now})
 	dest := newSink(t, nil)
 	var ids []string

@@ -11,11 +11,12 @@ import (
 
 	"github.com/trymetriqs/metriqs/lib/jobs"
 	"github.com/trymetriqs/metriqs/lib/qstashdev"
+	"github.com/trymetriqs/metriqs/lib/testclock"
 )
 
 func TestSchedulesCRUDAndFiring(t *testing.T) {
 	// Half a minute past a whole minute, so "* * * * *" next fires 30 s later.
-	clk := newClock(time.Now().UTC().Truncate(time.Minute).Add(30 * time.Second))
+	clk := testclock.New(time.Now().UTC().Truncate(time.Minute).Add(30 * time.Second))
 	srv, client := standIn(t, qstashdev.Options{Clock: clk.Now})
 	dest := newSink(t, nil)
 	url := dest.URL + "/api/jobs/tick"
@@ -111,7 +112,7 @@ func TestCronTimeZone(t *testing.T) {
 	if _, err := time.LoadLocation("America/New_York"); err != nil {
 		t.Skip("no time zone database on this machine")
 	}
-	clk := newClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)) // 07:00 in New York (EST)
+	clk := testclock.New(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)) // 07:00 in New York (EST)
 	_, client := standIn(t, qstashdev.Options{Clock: clk.Now})
 	id, err := client.Schedules().Create(qstash.ScheduleOptions{Destination: "https://example.com/x", Cron: "CRON_TZ=America/New_York 0 9 * * *"})
 	if err != nil {

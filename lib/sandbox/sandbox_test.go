@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,33 +21,22 @@ import (
 	"github.com/trymetriqs/metriqs/lib/sandbox"
 	"github.com/trymetriqs/metriqs/lib/store"
 	"github.com/trymetriqs/metriqs/lib/store/storetest"
+	"github.com/trymetriqs/metriqs/lib/testclock"
 )
 
 const redirectURI = "https://app.example" + provider.CallbackPath
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 type env struct {
 	st    *store.Store
 	srv   *httptest.Server
 	p     *provider.Provider
-	clock *clock
+	clock *testclock.Clock
 	user  string // who the sandbox thinks is signed in ("" for nobody)
 }
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	e := &env{st: storetest.New(t), clock: &clock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}, user: "user1aaaaaaaaaaaaaaaaaaaaaa"}
+	e := &env{st: storetest.New(t), clock: testclock.New(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)), user: "user1aaaaaaaaaaaaaaaaaaaaaa"}
 	creds := config.Credentials{ClientID: provider.DemoClientID, ClientSecret: "demo-secret"}
 	sb := sandbox.New(sandbox.Options{
 		Store: e.st, Now: e.clock.Now, Client: creds, RedirectURI: redirectURI,
