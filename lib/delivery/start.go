@@ -27,6 +27,9 @@ type runBody struct {
 	schedule.RunJob
 	// Look is the number of the held run's look this message is (0 for the first message).
 	Look int `json:"hold_look,omitempty"`
+	// ResumeHeld asks for the user's held runs to look again now: lib/integration publishes it
+	// when a source that needed reconnecting is connected again (integration.ResumeBody).
+	ResumeHeld bool `json:"resume_held,omitempty"`
 }
 
 // Start is the run-schedule job: the run record, then its report. A paused (or deleted)
@@ -34,7 +37,11 @@ type runBody struct {
 // labelled, as the schedule says, and the owner is told either way.
 func (s *Service) Start(ctx context.Context, body []byte) error {
 	var in runBody
-	if err := json.Unmarshal(body, &in); err != nil || !ids.Valid(in.RunID) || in.UserID == "" || in.ScheduleID == "" {
+	err := json.Unmarshal(body, &in)
+	if err == nil && in.ResumeHeld && in.UserID != "" {
+		return s.resumeHeld(ctx, in.UserID)
+	}
+	if err != nil || !ids.Valid(in.RunID) || in.UserID == "" || in.ScheduleID == "" {
 		return jobs.Permanent(fmt.Errorf("run-schedule: bad body %q", body))
 	}
 	job := in.RunJob
@@ -58,6 +65,11 @@ func (s *Service) Start(ctx context.Context, body []byte) error {
 	}
 	if len(missing) > 0 && sc.OnNeedsReconnect == schedule.Hold && !job.Test {
 		return s.hold(ctx, in, run, missing)
+	}
+	if run.Status == RunHeld {
+		if err := s.unhold(ctx, job.UserID, run.ID); err != nil {
+			return err
+		}
 	}
 	return s.generate(ctx, job, sc, run, missing)
 }
@@ -112,6 +124,9 @@ func (s *Service) hold(ctx context.Context, in runBody, run *Run, missing []stri
 		return s.fail(ctx, job.UserID, run, "held_too_long", "The run waited a week for its sources to be reconnected.")
 	}
 	next := runBody{RunJob: job, Look: run.Holds}
+	if err := s.remember(ctx, job.UserID, next); err != nil {
+		return err
+	}
 	_, err = s.pub.Publish(ctx, JobRun, next, jobs.Delay(HoldRetry),
 		jobs.DeduplicationID("run-"+run.ID+"-hold-"+strconv.Itoa(run.Holds)), jobs.Retries(schedule.RunRetries))
 	return err
@@ -124,6 +139,9 @@ func (s *Service) fail(ctx context.Context, uid string, run *Run, code, msg stri
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	if err := s.unhold(ctx, uid, run.ID); err != nil {
 		return err
 	}
 	return s.notify(ctx, uid, run, noticeFailed, nil)

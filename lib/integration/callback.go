@@ -175,7 +175,7 @@ func (s *Service) describe(ctx context.Context, p *provider.Provider, tok *oauth
 // save stores the new integration in one transaction: the record with its sealed tokens
 // (replacing any earlier one), its place in the user's index and the global index, and the
 // security-log event. Replacing one that needed reconnecting queues the "works again"
-// notice, keyed by the new generation.
+// notice, keyed by the new generation, and asks for the held runs to be sent (ResumeJob).
 func (s *Service) save(ctx context.Context, userID string, p *provider.Provider, tok *oauth2.Token, granted []string,
 	acct provider.Account, selection []provider.Choice, c web.Client) error {
 	fields, err := s.tokenFields(userID, p.ID, tok)
@@ -216,6 +216,7 @@ func (s *Service) save(ctx context.Context, userID string, p *provider.Provider,
 	}
 	if prev == StatusNeedsReauth {
 		s.notifyHealth(ctx, userID, p, notice.KindRestored, fields[fGen].(string))
+		s.resumeHeld(ctx, userID, fields[fGen].(string))
 	}
 	return nil
 }
