@@ -188,10 +188,11 @@ func (g GitHub) stars(ctx context.Context, hc *http.Client, repo string, w ghWin
 	vars := map[string]any{"owner": owner, "name": name, "first": cmp.Or(g.pageSize, 100)}
 	for {
 		var page starsPage
-		if err := g.graphQL(ctx, hc, starsQuery, vars, &page); err != nil {
+		h, err := g.graphQL(ctx, hc, starsQuery, vars, &page)
+		if err != nil {
 			return err
 		}
-		if err := page.err(repo); err != nil {
+		if err := page.err(repo, h); err != nil {
 			return err
 		}
 		sg := page.Data.Repository.Stargazers
@@ -208,10 +209,16 @@ func (g GitHub) stars(ctx context.Context, hc *http.Client, repo string, w ghWin
 	}
 }
 
-// err is the answer's GraphQL error, as a report error naming repo.
-func (p starsPage) err(repo string) error {
+// err is the answer's GraphQL error, as a report error naming repo. A rate limit, which
+// GraphQL reports with status 200 (type RATE_LIMITED for the primary one, a message for a
+// secondary one), is a wait until the reset in h, not a refusal.
+// https://docs.github.com/en/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api
+func (p starsPage) err(repo string, h http.Header) error {
 	if len(p.Errors) == 0 && p.Data.Repository != nil {
 		return nil
+	}
+	if len(p.Errors) > 0 && (p.Errors[0].Type == "RATE_LIMITED" || strings.Contains(strings.ToLower(p.Errors[0].Message), "rate limit")) {
+		return githubRateLimited(http.StatusOK, h, fmt.Errorf("graphql: %s", p.Errors[0].Message))
 	}
 	if len(p.Errors) > 0 && p.Errors[0].Type != "NOT_FOUND" {
 		return permanent(ProviderGitHub, "GitHub refused to list the stars of "+repo+".", fmt.Errorf("graphql: %s", p.Errors[0].Message))

@@ -3,6 +3,7 @@ package metrics
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -26,12 +27,18 @@ func githubAPI() api {
 		if !limited {
 			return nil
 		}
-		e := newError(ProviderGitHub, ErrTransient, status, "GitHub's rate limit is reached; the report will try again when it resets.", errors.New(snippet(body)))
-		if e.RetryAfter = retryAfter(h, time.Now()); e.RetryAfter == 0 {
-			e.RetryAfter = time.Minute // GitHub: "otherwise, wait for at least one minute"
-		}
-		return e
+		return githubRateLimited(status, h, errors.New(snippet(body)))
 	}}
+}
+
+// githubRateLimited is a reached rate limit: a wait for retry-after or until the reset, or
+// else a minute (GitHub: "otherwise, wait for at least one minute").
+func githubRateLimited(status int, h http.Header, cause error) *Error {
+	e := newError(ProviderGitHub, ErrTransient, status, "GitHub's rate limit is reached; the report will try again when it resets.", cause)
+	if e.RetryAfter = retryAfter(h, time.Now()); e.RetryAfter == 0 {
+		e.RetryAfter = time.Minute
+	}
+	return e
 }
 
 // get fetches one GitHub page, with the headers GitHub asks for, and returns its Link
@@ -125,8 +132,19 @@ func repoError(err error, repo string) error {
 }
 
 // graphQL POSTs query with vars to GitHub's GraphQL endpoint into out, with the headers
-// GitHub asks for. https://docs.github.com/en/graphql/guides/forming-calls-with-graphql
-func (g GitHub) graphQL(ctx context.Context, hc *http.Client, query string, vars map[string]any, out any) error {
-	h := http.Header{"User-Agent": {"Metriqs"}, "X-Github-Api-Version": {"2022-11-28"}}
-	return githubAPI().postJSONWith(ctx, hc, g.base()+"/graphql", h, map[string]any{"query": query, "variables": vars}, out)
+// GitHub asks for, and returns the answer's headers: a spent rate limit comes as 200 with
+// errors in the body, and its reset only in x-ratelimit-reset.
+// https://docs.github.com/en/graphql/guides/forming-calls-with-graphql
+func (g GitHub) graphQL(ctx context.Context, hc *http.Client, query string, vars map[string]any, out any) (http.Header, error) {
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		return nil, permanent(ProviderGitHub, "The report could not build its request.", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.base()+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return nil, permanent(ProviderGitHub, "The report asked for an invalid address.", err)
+	}
+	req.Header = http.Header{"User-Agent": {"Metriqs"}, "X-Github-Api-Version": {"2022-11-28"},
+		"Content-Type": {"application/json"}, "Accept": {"application/json"}}
+	return githubAPI().do(hc, req, out)
 }

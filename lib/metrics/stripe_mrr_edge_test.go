@@ -15,7 +15,7 @@ func TestStripeMRRQuantityDecimalAndDiscounts(t *testing.T) {
 	delete(noQty, "quantity") // 10.00
 	decimal := item("usd", "month", 1, nil, 1000)
 	decimal["price"].(map[string]any)["unit_amount_decimal"] = "0.5" // 1000 × 0.5¢ = 5.00
-	discounted := sub("sub_d", item("usd", "year", 1, 24000, 1)) // 20.00 a month, before the coupon
+	discounted := sub("sub_d", item("usd", "year", 1, 24000, 1))     // 20.00 a month, before the coupon
 	discounted["discounts"] = []any{map[string]any{"object": "discount", "id": "di_1",
 		"coupon": map[string]any{"object": "coupon", "id": "HALF", "percent_off": 50, "duration": "forever"}}}
 	discounted["discount"] = discounted["discounts"].([]any)[0]
