@@ -36,13 +36,12 @@ type runBody struct {
 // schedule's ticked run does nothing; a run whose sources need reconnecting is held or sent
 // labelled, as the schedule says, and the owner is told either way.
 func (s *Service) Start(ctx context.Context, body []byte) error {
-	var in runBody
-	err := json.Unmarshal(body, &in)
-	if err == nil && in.ResumeHeld && in.UserID != "" {
-		return s.resumeHeld(ctx, in.UserID)
+	in, err := decodeRunBody(body)
+	if err != nil {
+		return err
 	}
-	if err != nil || !ids.Valid(in.RunID) || in.UserID == "" || in.ScheduleID == "" {
-		return jobs.Permanent(fmt.Errorf("run-schedule: bad body %q", body))
+	if in.ResumeHeld {
+		return s.resumeHeld(ctx, in.UserID)
 	}
 	job := in.RunJob
 	sc, err := s.schedules.Get(ctx, job.UserID, job.ScheduleID)
@@ -72,6 +71,19 @@ func (s *Service) Start(ctx context.Context, body []byte) error {
 		}
 	}
 	return s.generate(ctx, job, sc, run, missing)
+}
+
+// decodeRunBody reads a run-schedule message: a run's, or a resume of the user's held runs.
+func decodeRunBody(body []byte) (runBody, error) {
+	var in runBody
+	err := json.Unmarshal(body, &in)
+	if in.ResumeHeld && in.UserID != "" && err == nil {
+		return in, nil
+	}
+	if err != nil || !ids.Valid(in.RunID) || in.UserID == "" || in.ScheduleID == "" {
+		return in, jobs.Permanent(fmt.Errorf("run-schedule: bad body %q", body))
+	}
+	return in, nil
 }
 
 func newRun(job schedule.RunJob, now time.Time) *Run {
