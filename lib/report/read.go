@@ -70,4 +70,3 @@ func (s *Service) WriteCSV(ctx context.Context, w io.Writer, userID, id string) 
 // Key is the report's record. lib/share WATCHes it so that a link is only created for a report
 // that exists and is the caller's.
 func Key(st *store.Store, id string) string { return st.Key("report", id) }
-
