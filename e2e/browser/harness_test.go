@@ -272,10 +272,15 @@ func (p *Tab) Select(sel, value string) {
 	}
 }
 
-// Click clicks the element sel once it is visible.
+// Click clicks the element sel once it is visible, scrolled to the middle of the window first,
+// as a user brings what they click into view: the app pages' address banner sticks to the
+// bottom of the screen (js/app.js), and DevTools clicks at a point, so an element left in the
+// banner's strip would have the click land on the banner.
 func (p *Tab) Click(sel string) {
 	p.t.Helper()
-	p.do(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+	p.do(chromedp.WaitVisible(chromedp.CSS(sel)))
+	Eval[bool](p, fmt.Sprintf(`(() => { document.querySelector(%q)?.scrollIntoView({ block: 'center' }); return true; })()`, sel))
+	p.do(chromedp.Click(chromedp.CSS(sel)))
 }
 
 // Text returns the visible text of sel, once it is visible. A navigation that replaces the
