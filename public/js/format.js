@@ -6,7 +6,18 @@ let timeZone; // the user's profile time zone, once known (app pages set it)
 
 export function setTimeZone(tz) { timeZone = tz || undefined; }
 
-const nf = (opts) => new Intl.NumberFormat(undefined, opts);
+// Formatters are made once per set of options and kept: making an Intl formatter costs far
+// more than using one, and a report formats every day of every chart (Lighthouse counted the
+// report's drawing as one long task, most of it here, on a phone's CPU).
+const formatters = new Map();
+function cached(kind, opts) {
+  const key = kind.name + JSON.stringify(opts);
+  let f = formatters.get(key);
+  if (!f) formatters.set(key, (f = new kind(undefined, opts)));
+  return f;
+}
+
+const nf = (opts) => cached(Intl.NumberFormat, opts);
 
 // metricValue formats a metric's value for a KPI card or a chart read-out.
 export function metricValue(value, unit = 'count', { compact = false } = {}) {
@@ -84,7 +95,7 @@ export function day(iso) {
   return new Date(Date.UTC(y, m - 1, d));
 }
 
-const dayFmt = (opts) => new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', ...opts });
+const dayFmt = (opts) => cached(Intl.DateTimeFormat, { timeZone: 'UTC', ...opts });
 
 // dayLabel: "3 Nov 2026" (or "3 Nov" with short).
 export function dayLabel(iso, { short = false, weekday = false } = {}) {
@@ -104,9 +115,9 @@ export function dateTime(iso, tz = timeZone) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
   try {
-    return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: tz }).format(d);
+    return cached(Intl.DateTimeFormat, { dateStyle: 'medium', timeStyle: 'short', timeZone: tz }).format(d);
   } catch {
-    return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+    return cached(Intl.DateTimeFormat, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
   }
 }
 
