@@ -91,16 +91,7 @@ func TestShareLinksLimitShownBeforeHit(t *testing.T) {
 	a := newAccount(t)
 	p := openTab(t)
 	p.adopt(a)
-	p.Visit("/app/integrations")
-	p.Click(`[data-provider="demo"] [data-action="connect"]`)
-	p.WaitPath("the sandbox's consent page", func(s string) bool { return strings.HasPrefix(s, "/api/sandbox/") })
-	p.Click(`button[value="allow"]`)
-	p.WaitVisible(`[data-provider="demo"][data-status="connected"]`)
-	p.Visit("/app")
-	p.Click("#new-report input[value=last_7_days]")
-	p.Click("#new-report button[type=submit]")
-	report := strings.TrimPrefix(p.WaitPath("the new report", func(s string) bool { return strings.HasPrefix(s, "/app/reports/") }), "/app/reports/")
-	p.WaitVisible(".kpi")
+	report := demoReport(p)
 	free := plan.Default().Limits.ShareLinks
 	for range free - 1 {
 		devtest.Want(t, a.HTTP.Do("POST", "/api/shares", map[string]any{"report_id": report}), 201, "")

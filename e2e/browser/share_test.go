@@ -16,17 +16,7 @@ func TestShareLinkFromReportPage(t *testing.T) {
 	a := newAccount(t)
 	p := openTab(t)
 	p.adopt(a)
-	p.Visit("/app/integrations")
-	p.Click(`[data-provider="demo"] [data-action="connect"]`)
-	p.WaitPath("the sandbox's consent page", func(s string) bool { return strings.HasPrefix(s, "/api/sandbox/") })
-	p.Click(`button[value="allow"]`)
-	p.WaitVisible(`[data-provider="demo"][data-status="connected"]`)
-	p.Visit("/app")
-	p.Click("#new-report input[value=last_7_days]")
-	p.Click("#new-report button[type=submit]")
-	p.WaitPath("the new report", func(s string) bool { return strings.HasPrefix(s, "/app/reports/") })
-	p.WaitVisible(".kpi")
-	reportPath := p.Path()
+	reportPath := "/app/reports/" + demoReport(p)
 
 	p.WaitVisible("#share-none")
 	p.Select("#share-expires", "7")
@@ -97,4 +87,17 @@ func TestSharedViewerStates(t *testing.T) {
 	if posts.Load() != 3 {
 		t.Fatalf("%d calls to /api/shared, want 3", posts.Load())
 	}
+}
+
+// demoReport connects the demo source and makes a report of the last 7 days on the
+// dashboard, as a user would; it returns the report's id once the report page shows its KPIs.
+func demoReport(p *Tab) string {
+	p.t.Helper()
+	connectDemoIn(p)
+	p.Visit("/app")
+	p.Click("#new-report input[value=last_7_days]")
+	p.Click("#new-report button[type=submit]")
+	path := p.WaitPath("the new report", func(s string) bool { return strings.HasPrefix(s, "/app/reports/") })
+	p.WaitVisible(".kpi") // the page refreshes by itself until the report is ready
+	return strings.TrimPrefix(path, "/app/reports/")
 }
