@@ -264,11 +264,8 @@ func TestIntegrationsPageStates(t *testing.T) {
 	p := openTab(t)
 	p.adopt(a)
 
-	var mu sync.Mutex
-	var posts []string
+	var posts sentLog
 	p.Intercept("*/api/integrations*", func(method string, u *url.URL, body string) *reply {
-		mu.Lock()
-		defer mu.Unlock()
 		switch {
 		case method == "GET" && u.Path == "/api/integrations":
 			return &reply{Status: 200, Type: "application/json", Body: integrationsFixture}
@@ -277,13 +274,13 @@ func TestIntegrationsPageStates(t *testing.T) {
 		case method == "GET" && u.Path == "/api/integrations/choices":
 			return jsonReply(404, map[string]any{"error": map[string]string{"code": "not_found", "message": "Nothing to choose."}})
 		case method == "POST" && u.Path == "/api/integrations/connect":
-			posts = append(posts, "connect "+body)
+			posts.add("connect " + body)
 			return jsonReply(200, map[string]string{"authorize_url": "/app/integrations?connected=stripe"})
 		case method == "POST" && u.Path == "/api/integrations/disconnect":
-			posts = append(posts, "disconnect "+body)
+			posts.add("disconnect " + body)
 			return &reply{Status: 204}
 		case method == "PUT" && u.Path == "/api/integrations/choices":
-			posts = append(posts, "choices "+body)
+			posts.add("choices " + body)
 			var in struct{ Selected []string }
 			var c map[string]any
 			_ = json.Unmarshal([]byte(body), &in)
@@ -347,16 +344,11 @@ func TestIntegrationsPageStates(t *testing.T) {
 	p.Click(`[data-provider="stripe"] [data-action="connect"]`)
 	p.WaitFor("the connected message", `document.querySelector('#flash .notice-success') && document.querySelector('#flash').textContent.includes('Stripe is connected')`)
 
-	mu.Lock()
-	defer mu.Unlock()
-	want := []string{
+	posts.want(t,
 		`choices {"provider":"google-analytics","selected":["properties/312"]}`,
 		`disconnect {"provider":"google-analytics"}`,
 		`connect {"provider":"stripe"}`,
-	}
-	if strings.Join(posts, "\n") != strings.Join(want, "\n") {
-		t.Errorf("the page sent:\n%s\nwant:\n%s", strings.Join(posts, "\n"), strings.Join(want, "\n"))
-	}
+	)
 }
 
 // The reports list shows each report's status in words and keeps checking while one is
@@ -369,7 +361,7 @@ func TestReportsListAndNewReport(t *testing.T) {
 	p.adopt(a)
 
 	var mu sync.Mutex
-	var posts []string
+	var posts sentLog
 	lists := 0
 	row := func(id, title, status, created string, prev [2]string) map[string]any {
 		return map[string]any{"id": id, "title": title, "status": status, "created_at": created,
@@ -392,8 +384,7 @@ func TestReportsListAndNewReport(t *testing.T) {
 				row("r1", "Sep 1 – Sep 30, 2026", "failed", "2026-10-01T07:00:00Z", [2]string{"2026-08-01", "2026-08-31"}),
 			}})
 		case method == "POST" && u.Path == "/api/reports":
-			posts = append(posts, body)
-			if strings.Contains(body, `"start"`) && len(posts) == 2 {
+			if n := posts.add(body); strings.Contains(body, `"start"`) && n == 2 {
 				return jsonReply(422, map[string]any{"error": map[string]string{"code": "invalid_period", "message": "The period can cover at most 366 days.", "field": "period.end"}})
 			}
 			return jsonReply(202, map[string]string{"id": "fixture-report", "status": "queued"})
@@ -437,16 +428,11 @@ func TestReportsListAndNewReport(t *testing.T) {
 	p.Click("#new-report button[type=submit]")
 	p.WaitAt("/app/reports/fixture-report")
 
-	mu.Lock()
-	defer mu.Unlock()
-	want := []string{
+	posts.want(t,
 		`{"period":{"start":"2025-01-01","end":"2026-11-27"},"compare":"previous_period"}`,
 		`{"period":{"start":"2024-01-01","end":"2026-11-27"},"compare":"previous_period"}`,
 		`{"period":"last_28_days","compare":"previous_period"}`,
-	}
-	if strings.Join(posts, "\n") != strings.Join(want, "\n") {
-		t.Errorf("the page sent:\n%s\nwant:\n%s", strings.Join(posts, "\n"), strings.Join(want, "\n"))
-	}
+	)
 }
 
 // Schedules: weekly and monthly bodies as docs/API.md has them, the list with the next run,
@@ -458,7 +444,7 @@ func TestSchedulesPage(t *testing.T) {
 	p.adopt(a)
 
 	var mu sync.Mutex
-	var sent []string
+	var sent sentLog
 	list := []map[string]any{}
 	p.Intercept("*/api/schedules*", func(method string, u *url.URL, body string) *reply {
 		mu.Lock()
@@ -467,7 +453,7 @@ func TestSchedulesPage(t *testing.T) {
 		case "GET":
 			return jsonReply(200, map[string]any{"schedules": list})
 		case "POST":
-			sent = append(sent, body)
+			sent.add(body)
 			var sc map[string]any
 			_ = json.Unmarshal([]byte(body), &sc)
 			sc["id"] = "s" + string(rune('0'+len(list)))
@@ -475,7 +461,7 @@ func TestSchedulesPage(t *testing.T) {
 			list = append(list, sc)
 			return jsonReply(201, sc)
 		case "DELETE":
-			sent = append(sent, "DELETE "+u.RawQuery)
+			sent.add("DELETE " + u.RawQuery)
 			list = list[:0]
 			return &reply{Status: 204}
 		}
@@ -504,16 +490,11 @@ func TestSchedulesPage(t *testing.T) {
 	p.Click("dialog[open] button[value=yes]")
 	p.WaitVisible("#schedules .empty")
 
-	mu.Lock()
-	defer mu.Unlock()
-	want := []string{
+	sent.want(t,
 		`{"cadence":"weekly","hour":8,"timezone":"Europe/Paris","compare":"previous_period","attach_csv":true,"weekday":1}`,
 		`{"cadence":"monthly","hour":8,"timezone":"Europe/Paris","compare":"previous_period","attach_csv":true,"day":31}`,
 		`DELETE id=s0`,
-	}
-	if strings.Join(sent, "\n") != strings.Join(want, "\n") {
-		t.Errorf("the page sent:\n%s\nwant:\n%s", strings.Join(sent, "\n"), strings.Join(want, "\n"))
-	}
+	)
 }
 
 // headingsAre checks that the displayed elements matching sel read want, in order, as drawn
@@ -523,5 +504,31 @@ func (p *Tab) headingsAre(sel string, want []string) {
 	got := Eval[[]string](p, `[...document.querySelectorAll("`+sel+`")].filter((e) => e.getClientRects().length).map((e) => e.innerText.trim())`)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		p.t.Errorf("headings %q, want %q", got, want)
+	}
+}
+
+// sentLog keeps what a page sent to an intercepted API, in order, for a test to compare with
+// the bodies docs/API.md promises. Intercept callbacks run on the browser's goroutine while
+// the test reads the log, hence the lock.
+type sentLog struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+// add records one request and returns how many there are now.
+func (l *sentLog) add(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sent = append(l.sent, s)
+	return len(l.sent)
+}
+
+// want fails t unless the page sent exactly want, in order.
+func (l *sentLog) want(t *testing.T, want ...string) {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if got, w := strings.Join(l.sent, "\n"), strings.Join(want, "\n"); got != w {
+		t.Errorf("the page sent:\n%s\nwant:\n%s", got, w)
 	}
 }
