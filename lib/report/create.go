@@ -93,7 +93,7 @@ func (s *Service) enqueue(ctx context.Context, userID string, doc *Report) error
 	}
 	if _, err := s.pub.Publish(ctx, JobGenerate, generateBody{ReportID: doc.ID}, jobs.DeduplicationID(doc.ID), jobs.Retries(Retries)); err != nil {
 		// Without its message the report would stay queued for ever: take it back.
-		s.remove(context.WithoutCancel(ctx), userID, doc.ID)
+		_ = s.Delete(context.WithoutCancel(ctx), userID, doc.ID)
 		return fmt.Errorf("report: publish: %w", err)
 	}
 	return nil

@@ -46,14 +46,6 @@ func (s *Service) List(ctx context.Context, userID string) ([]Summary, error) {
 	return out, nil
 }
 
-// Delete removes the user's report.
-func (s *Service) Delete(ctx context.Context, userID, id string) error {
-	if _, err := s.Get(ctx, userID, id); err != nil {
-		return err
-	}
-	return s.remove(ctx, userID, id)
-}
-
 // WriteCSV writes the user's report as CSV in the layout of csvreport.Header and returns the
 // file name to offer it under (csvreport.FileName).
 func (s *Service) WriteCSV(ctx context.Context, w io.Writer, userID, id string) (string, error) {

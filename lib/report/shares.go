@@ -2,10 +2,7 @@ package report
 
 import (
 	"context"
-	"errors"
 	"fmt"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/trymetriqs/metriqs/lib/store"
 )
@@ -29,43 +26,41 @@ func SharesMadeKey(st *store.Store, userID string) string {
 	return st.Key("user", userID, "share-links")
 }
 
-// remove deletes a report, its share links (records, views, every link's pointer and its
-// member of SharesMadeKey) and their entries in the user's index in one transaction: nothing
-// recreates a deleted report (the job only updates one that exists), and no link outlives it.
-// It WATCHes the links hash, and lib/share's create WATCHes the report, so a link created at
-// the same moment is either seen here and deleted or refused there. The user's list stays in
-// the index even when its last report goes: a collection key stays listed for the account's
-// life, because a report created meanwhile would recreate the list outside the index
-// (docs/security.md, "Every key of a user is in the user's index").
-func (s *Service) remove(ctx context.Context, userID, id string) error {
-	links, _ := ShareKeys(s.st, id)
-	for range 10 {
-		err := s.st.R.Watch(ctx, func(tx *redis.Tx) error { return s.removeIn(ctx, tx, userID, id) }, links)
-		if !errors.Is(err, redis.TxFailedErr) {
-			return store.Err(err)
-		}
-	}
-	return store.Err(fmt.Errorf("report: delete %s: links kept changing", id))
-}
+// removeScript deletes the report KEYS[1] if ARGV[1] owns it, with its share links (records
+// KEYS[2], views KEYS[3], every link's pointer ARGV[3]..link and its member of SharesMadeKey
+// KEYS[7]) and their entries in the list KEYS[4], the in-flight set KEYS[5] and the user's index
+// KEYS[6]. It returns 0 when the report is not the user's (or gone already), 1 when it deleted.
+// One script is one round trip, and atomic: nothing recreates a deleted report (the job only
+// updates one that exists), and no link outlives it, because lib/share's create WATCHes the
+// report, so a link created at the same moment is either seen here and deleted or refused
+// there. The user's list stays in the index even when its last report goes: a collection key
+// stays listed for the account's life, because a report created meanwhile would recreate the
+// list outside the index (docs/security.md, "Every key of a user is in the user's index").
+var removeScript = redisScript(`
+if redis.call('HGET', KEYS[1], 'uid') ~= ARGV[1] then return 0 end
+local links = redis.call('HKEYS', KEYS[2])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('ZREM', KEYS[4], ARGV[2])
+redis.call('ZREM', KEYS[5], ARGV[2])
+redis.call('SREM', KEYS[6], KEYS[1], KEYS[2], KEYS[3])
+for _, l in ipairs(links) do
+  redis.call('DEL', ARGV[3] .. l)
+  redis.call('SREM', KEYS[6], ARGV[3] .. l)
+  redis.call('SREM', KEYS[7], ARGV[2] .. ':' .. l)
+end
+return 1`)
 
-// removeIn is remove's transaction: the links it read are the ones it deletes.
-func (s *Service) removeIn(ctx context.Context, tx *redis.Tx, userID, id string) error {
+// Delete removes the user's report and everything that hangs off it (removeScript), in one
+// round trip; ErrNotFound when it is not the user's.
+func (s *Service) Delete(ctx context.Context, userID, id string) error {
 	links, views := ShareKeys(s.st, id)
-	linkIDs, err := tx.HKeys(ctx, links).Result()
+	keys := []string{s.key(id), links, views, s.listKey(userID), s.inflightKey(), s.st.IndexKey(userID), SharesMadeKey(s.st, userID)}
+	n, err := removeScript.Run(ctx, s.st.R, keys, userID, id, SharePointerKey(s.st, "")).Int()
 	if err != nil {
-		return err
+		return store.Err(fmt.Errorf("report: delete %s: %w", id, err))
 	}
-	_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, s.key(id), links, views)
-		p.ZRem(ctx, s.listKey(userID), id)
-		p.ZRem(ctx, s.inflightKey(), id)
-		p.SRem(ctx, s.st.IndexKey(userID), s.key(id), links, views)
-		for _, l := range linkIDs {
-			p.Del(ctx, SharePointerKey(s.st, l))
-			p.SRem(ctx, s.st.IndexKey(userID), SharePointerKey(s.st, l))
-			p.SRem(ctx, SharesMadeKey(s.st, userID), id+":"+l)
-		}
-		return nil
-	})
-	return err
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
