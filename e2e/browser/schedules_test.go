@@ -58,11 +58,7 @@ func TestScheduleEditRecipientsAndPause(t *testing.T) {
 
 	// With an integration connected the warning goes; "Send a test to me" mails the owner
 	// alone and the run shows in the card with each recipient's outcome.
-	p.Visit("/app/integrations")
-	p.Click(`[data-provider="demo"] [data-action="connect"]`)
-	p.WaitPath("the sandbox's consent page", func(s string) bool { return strings.HasPrefix(s, "/api/sandbox/") })
-	p.Click(`button[value="allow"]`)
-	p.WaitVisible(`[data-provider="demo"][data-status="connected"]`)
+	connectDemoIn(p)
 	p.Visit("/app/schedules")
 	p.WaitVisible("#schedules .schedule")
 	if n := p.Count("#schedules .schedule .notice-warn"); n != 0 {
